@@ -1,0 +1,39 @@
+/**
+ * Where cached files live. Keys are readable `/`-separated paths such as
+ * `models/org/name/<commit>/unet/model.onnx`; a backend maps them to its own storage.
+ *
+ * A file is either *partial* (being written, can be resumed) or *complete* (verified).
+ * Only complete files are ever returned by `get`, so nothing half-written can be opened.
+ */
+export interface Store {
+  /** A short name for people: `opfs`, `indexeddb`, `folder`, `memory`. */
+  readonly kind: string;
+  /** The complete file at `key`, or undefined. */
+  get(key: string): Promise<Blob | undefined>;
+  /** Bytes already written to the partial file at `key` (0 when there is none). */
+  partialSize(key: string): Promise<number>;
+  /** Opens the partial file for appending from `offset` (earlier bytes kept, later ones dropped). */
+  openPartial(key: string, offset: number): Promise<PartialWriter>;
+  /** Turns the partial at `key` into the complete file (after the caller verified it). */
+  complete(key: string): Promise<void>;
+  /** Deletes the complete and the partial file at `key`, if any. */
+  delete(key: string): Promise<void>;
+  /** Small text records (refs, manifests), written whole. */
+  readText(key: string): Promise<string | undefined>;
+  writeText(key: string, text: string): Promise<void>;
+  /** Every complete key under `prefix`, with its size and time of last change. */
+  list(prefix: string): Promise<StoredFile[]>;
+}
+
+export interface PartialWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes what was written durable (a reload can resume from here). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoredFile {
+  key: string;
+  size: number;
+  lastModified: number;
+}

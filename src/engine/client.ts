@@ -1,0 +1,53 @@
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import type { Engine } from './engine.ts';
+import type { EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+
+/**
+ * The page's whole view of the engine: one worker behind a typed proxy. Calls run one after
+ * another (onnxruntime sessions must not be created or run concurrently), and each can be
+ * cancelled with an AbortSignal.
+ */
+export class EngineClient {
+  private readonly worker: Worker;
+  private readonly engine: Remote<Engine>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor() {
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'engine' });
+    this.engine = wrap<Engine>(this.worker);
+  }
+
+  prepare(source: ModelSource, onEvent?: (e: EngineEvent) => void, signal?: AbortSignal): Promise<PreparedModel> {
+    return this.enqueue(signal, () => this.engine.prepare(source, proxy(onEvent ?? (() => {}))));
+  }
+
+  generate(
+    source: ModelSource,
+    options: GenerateOptions,
+    onEvent?: (e: EngineEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<GeneratedImage> {
+    return this.enqueue(signal, () => this.engine.generate(source, options, proxy(onEvent ?? (() => {}))));
+  }
+
+  dispose(): void {
+    this.engine[releaseProxy]();
+    this.worker.terminate();
+  }
+
+  private enqueue<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      signal?.throwIfAborted();
+      const onAbort = () => void this.engine.cancel();
+      signal?.addEventListener('abort', onAbort);
+      try {
+        return await call();
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => {});
+    return result;
+  }
+}

@@ -1,0 +1,144 @@
+import { fileKey, OpfsStore, type Store } from '../cache/index.ts';
+import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
+import { createRuntime, type ReleasableRunner } from '../runtime/index.ts';
+import { ensureModel, type Manifest } from './ensure-model.ts';
+import type { EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+
+type Loaded = {
+  key: string;
+  prepared: PreparedModel;
+  models: SdTurboModels & { shape: { defaultSize: number } };
+};
+
+/**
+ * The whole product without a UI: finds a model on the Hub, keeps it in the browser's
+ * storage, and makes images with onnxruntime-web. Runs in a Web Worker (see worker.ts);
+ * every method can also be called directly in any module context that has the same APIs.
+ */
+export class Engine {
+  private loaded?: Loaded;
+  private controller?: AbortController;
+
+  constructor(private readonly store: Store = new OpfsStore()) {}
+
+  /**
+   * Makes sure the model is cached (downloading only what is missing) and its sessions are
+   * open. Cheap when it already is.
+   */
+  async prepare(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel> {
+    return this.withSignal((signal) => this.load(source, onEvent, signal)).then((l) => l.prepared);
+  }
+
+  /** Generates one image; prepares the model first when needed. */
+  async generate(
+    source: ModelSource,
+    options: GenerateOptions,
+    onEvent: (e: EngineEvent) => void = () => {},
+  ): Promise<GeneratedImage> {
+    return this.withSignal(async (signal) => {
+      const t0 = performance.now();
+      const loaded = await this.load(source, onEvent, signal);
+      const loadMs = performance.now() - t0;
+      const size = loaded.prepared.defaultSize;
+      const steps = Math.max(1, Math.min(8, Math.round(options.steps || 1)));
+      const result = await generateSdTurbo(
+        loaded.models,
+        { prompt: options.prompt, seed: options.seed, steps, width: options.width ?? size, height: options.height ?? size },
+        (stage, step) => onEvent({ kind: 'stage', stage, step, steps }),
+        signal,
+      );
+      return {
+        image: result.image,
+        seed: result.seed,
+        steps,
+        backend: loaded.prepared.backend,
+        model: loaded.prepared,
+        timings: { ...result.timings, load: loadMs, total: performance.now() - t0 },
+      };
+    });
+  }
+
+  /** Stops the download or generation under way; it rejects with an AbortError. */
+  cancel(): void {
+    this.controller?.abort(new DOMException('Cancelled', 'AbortError'));
+  }
+
+  /** Closes the model's sessions and frees GPU memory. */
+  async unload(): Promise<void> {
+    const l = this.loaded;
+    this.loaded = undefined;
+    if (l) for (const r of [l.models.textEncoder, l.models.unet, l.models.vaeDecoder]) await (r as ReleasableRunner).release();
+  }
+
+  private async withSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = (this.controller = new AbortController());
+    try {
+      return await fn(controller.signal);
+    } finally {
+      if (this.controller === controller) this.controller = undefined;
+    }
+  }
+
+  private async load(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<Loaded> {
+    const revision = source.revision || 'main';
+    onEvent({ kind: 'status', message: `Looking up ${source.model}@${revision}…` });
+    const hub = { hubUrl: source.hubUrl, accessToken: source.token || undefined };
+    let last = 0;
+    const ensured = await ensureModel({
+      store: this.store,
+      hub,
+      repo: source.model,
+      revision,
+      signal,
+      onProgress: (files, loaded, total) => {
+        // Progress crosses the worker boundary: ~10 messages a second is plenty.
+        const now = performance.now();
+        if (now - last < 100 && loaded < total && files.some((f) => !f.done)) return;
+        last = now;
+        onEvent({ kind: 'download', files: files.map((f) => ({ ...f })), loaded, total });
+      },
+    });
+    const { manifest } = ensured;
+    const key = `${source.model}@${manifest.commit}/${source.backend ?? 'auto'}`;
+    if (this.loaded?.key === key) return this.withOffline(this.loaded, ensured.offline);
+    await this.unload();
+
+    onEvent({ kind: 'status', message: 'Opening the model…' });
+    const runtime = await createRuntime(source.backend ?? 'auto');
+    const models = await loadSdTurbo(this.reader(manifest), runtime.createRunner, (c) =>
+      onEvent({ kind: 'status', message: `Loading ${c} on ${runtime.backend}…` }),
+    );
+    const prepared: PreparedModel = {
+      model: source.model,
+      revision,
+      commit: manifest.commit,
+      offline: ensured.offline,
+      files: manifest.files.map((f) => ({ path: f.path, size: f.size })),
+      downloadedBytes: ensured.downloadedBytes,
+      backend: runtime.backend,
+      fallbackReason: runtime.fallbackReason,
+      license: manifest.license,
+      gated: manifest.gated,
+      defaultSize: models.shape.defaultSize,
+    };
+    this.loaded = { key, prepared, models };
+    return this.loaded;
+  }
+
+  private withOffline(l: Loaded, offline: boolean): Loaded {
+    return { ...l, prepared: { ...l.prepared, offline, downloadedBytes: 0 } };
+  }
+
+  private reader(manifest: Manifest): RepoReader {
+    const get = async (path: string) => {
+      const blob = await this.store.get(fileKey(manifest.repo, manifest.commit, path));
+      if (!blob) throw new Error(`${path} is missing from the cache.`);
+      return blob;
+    };
+    return {
+      files: manifest.files.map((f) => f.path),
+      readText: async (path) => (await get(path)).text(),
+      readBytes: async (path) => new Uint8Array(await (await get(path)).arrayBuffer()),
+    };
+  }
+}

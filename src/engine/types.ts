@@ -1,0 +1,68 @@
+import type { RgbaImage, Stage } from '../diffusion/index.ts';
+import type { Backend } from '../runtime/session.ts';
+
+/** What the engine needs to know to find a model. */
+export interface ModelSource {
+  /** Hub base URL (`https://huggingface.co` for real users). */
+  hubUrl: string;
+  /** Repo id, `org/name`. */
+  model: string;
+  /** Branch, tag, commit or `refs/pr/N`. */
+  revision: string;
+  /** A Hugging Face token, for gated and private repos. Used only for requests to `hubUrl`. */
+  token?: string;
+  /** `auto` = WebGPU when available, else wasm. */
+  backend?: Backend | 'auto';
+}
+
+export interface FileProgress {
+  path: string;
+  loaded: number;
+  total: number;
+  done: boolean;
+}
+
+/** Progress sent back to the page while preparing or generating. */
+export type EngineEvent =
+  | { kind: 'status'; message: string }
+  | { kind: 'download'; files: FileProgress[]; loaded: number; total: number }
+  | { kind: 'stage'; stage: Stage; step?: number; steps?: number };
+
+export interface PreparedModel {
+  model: string;
+  revision: string;
+  commit: string;
+  /** True when the Hub could not be reached and the cached commit was used. */
+  offline: boolean;
+  files: { path: string; size: number }[];
+  /** Bytes downloaded by this call (0 on a warm start). */
+  downloadedBytes: number;
+  backend: Backend;
+  /** Why WebGPU is not in use, in words for the user. */
+  fallbackReason?: string;
+  license?: string;
+  gated: false | 'auto' | 'manual';
+  /** Image size the model was made for, in pixels. */
+  defaultSize: number;
+}
+
+export interface GenerateOptions {
+  prompt: string;
+  negativePrompt?: string;
+  seed: number;
+  steps: number;
+  /** Defaults to the model's own size. */
+  width?: number;
+  height?: number;
+}
+
+export interface GeneratedImage {
+  image: RgbaImage;
+  seed: number;
+  steps: number;
+  backend: Backend;
+  /** The model that made it (commit, files, whether the cached copy was used offline). */
+  model: PreparedModel;
+  /** Milliseconds: per stage, plus model loading when this call had to load it. */
+  timings: Record<Stage | 'load' | 'total', number>;
+}

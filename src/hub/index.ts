@@ -1,0 +1,6 @@
+/** The Hub's HTTP protocol: metadata, downloads, typed errors. No storage code here. */
+export { DEFAULT_HUB_URL, authHeaders, type HubOptions } from './config.ts';
+export * from './errors.ts';
+export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';
+export { fileUrl, openDownload } from './download-file.ts';
+

@@ -1,0 +1,54 @@
+import { encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { hubFetch } from './request.ts';
+
+/** One file of a repo at a commit, as the Hub's JSON API describes it. */
+export interface RepoFile {
+  path: string;
+  size: number;
+  /** Git blob id of the file (of the LFS pointer for LFS files). */
+  blobId?: string;
+  /** sha256 of the content, for files stored with Git LFS. */
+  sha256?: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  /** The commit the requested revision points to. */
+  sha: string;
+  gated: false | 'auto' | 'manual';
+  private: boolean;
+  license?: string;
+  files: RepoFile[];
+}
+
+interface ApiSibling {
+  rfilename: string;
+  size?: number;
+  blobId?: string;
+  lfs?: { sha256?: string; oid?: string; size: number };
+}
+
+/**
+ * Resolves `revision` (branch, tag, commit, `refs/pr/N`) to a commit and lists the repo's files
+ * with sizes and sha256, from `GET /api/models/{repo}/revision/{rev}?blobs=true`.
+ * This JSON is the source of truth: browsers hide the headers of redirects.
+ */
+export async function modelInfo(params: { repo: string; revision?: string } & HubOptions): Promise<ModelInfo> {
+  const rev = encodeURIComponent(params.revision ?? 'main');
+  const url = `${hubUrlOf(params)}/api/models/${encodeRepo(params.repo)}/revision/${rev}?blobs=true`;
+  const body = await (await hubFetch(url, params, params.repo)).json();
+  const siblings: ApiSibling[] = body.siblings ?? [];
+  return {
+    id: body.id,
+    sha: body.sha,
+    gated: body.gated ?? false,
+    private: !!body.private,
+    license: typeof body.cardData?.license === 'string' ? body.cardData.license : undefined,
+    files: siblings.map((s) => ({
+      path: s.rfilename,
+      size: s.lfs?.size ?? s.size ?? -1,
+      blobId: s.blobId,
+      sha256: s.lfs?.sha256 ?? s.lfs?.oid,
+    })),
+  };
+}

@@ -1,0 +1,20 @@
+import { authHeaders, type HubOptions } from './config.ts';
+import { HubUnreachableError, toHubError } from './errors.ts';
+
+/**
+ * One request to the Hub: adds auth for the Hub's origin, turns network failures into
+ * `HubUnreachableError` and error statuses into typed errors.
+ */
+export async function hubFetch(url: string, opts: HubOptions, what: string, init: RequestInit = {}): Promise<Response> {
+  const doFetch = opts.fetch ?? globalThis.fetch;
+  const headers = { ...(init.headers as Record<string, string> | undefined), ...authHeaders(url, opts) };
+  let response: Response;
+  try {
+    response = await doFetch(url, { ...init, headers });
+  } catch (err) {
+    if ((err as Error)?.name === 'AbortError') throw err;
+    throw new HubUnreachableError(`Cannot reach the Hub at ${new URL(url).origin} (${(err as Error).message}).`, 0, undefined, url);
+  }
+  if (!response.ok) throw await toHubError(response, url, what);
+  return response;
+}

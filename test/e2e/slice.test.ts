@@ -1,0 +1,135 @@
+// The walking slice, end to end: the built app in headless Chromium with real WebGPU,
+// downloading the tiny model from the local hub into OPFS, generating, revisiting.
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp } from '../support/app-server.ts';
+import { launchChromium } from '../support/browser.ts';
+import { startHub, type Hub } from '../support/hub-server.ts';
+import { pixelDiff, resultPixels } from '../support/pixels.ts';
+import { referenceImage } from '../support/reference.ts';
+import { ensureTinyModel } from '../support/tiny-model.ts';
+
+const ROOT = '.cache/hub-root';
+const MODEL = 'tiny/sd-turbo-tiny';
+const PROMPT = 'a photo of a cat';
+const SEED = 1234;
+
+let hub: Hub;
+let app: Awaited<ReturnType<typeof startApp>>;
+let browser: Browser;
+let repoDir: string;
+
+beforeAll(async () => {
+  repoDir = await ensureTinyModel(ROOT, MODEL);
+  hub = await startHub({ root: ROOT });
+  app = await startApp();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await hub?.close();
+});
+
+const fileDownloads = (h: Hub) => h.log.filter((r) => r.server === 'cdn' || /\/(resolve|resolve-cache)\//.test(r.url));
+
+async function open(context: BrowserContext, params: Record<string, string> = {}): Promise<Page> {
+  const page = await context.newPage();
+  const q = new URLSearchParams({ hub: hub.url, model: MODEL, ...params });
+  await page.goto(`${app.url}/?${q}`);
+  return page;
+}
+
+async function generate(page: Page, prompt = PROMPT, seed = SEED): Promise<void> {
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('seed').fill(String(seed));
+  await page.getByTestId('generate').click();
+  await page.waitForFunction(
+    () => !!document.querySelector('[data-testid="result-image"]') || !!document.querySelector('[data-testid="error"]'),
+    undefined,
+    { timeout: 180_000 },
+  );
+  const error = await page.getByTestId('error').textContent().catch(() => null);
+  if (error) throw new Error(`the app reported: ${error}`);
+  await expect.poll(() => page.getByTestId('generate').isEnabled()).toBe(true);
+}
+
+describe('walking slice in Chromium with WebGPU', () => {
+  let context: BrowserContext;
+  const requests: string[] = [];
+  let first: Awaited<ReturnType<typeof resultPixels>>;
+
+  beforeAll(async () => {
+    context = await browser.newContext();
+    context.on('request', (r: Request) => requests.push(r.url()));
+  });
+  afterAll(() => context?.close());
+
+  it('downloads the model into OPFS and generates an image of the model’s size on webgpu', async () => {
+    hub.clearLog();
+    const page = await open(context);
+    await generate(page);
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    first = await resultPixels(page);
+    expect([first.width, first.height]).toEqual([128, 128]); // unet sample_size 16 × VAE factor 8
+    expect(fileDownloads(hub).length).toBeGreaterThanOrEqual(5);
+    // The files sit in OPFS under readable names, complete and with no partial left over.
+    const keys: string[] = await page.evaluate(async () => {
+      const out: string[] = [];
+      const walk = async (dir: FileSystemDirectoryHandle, path: string): Promise<void> => {
+        for await (const [name, h] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+          if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle, `${path}${name}/`);
+          else out.push(path + name);
+        }
+      };
+      await walk(await navigator.storage.getDirectory(), '');
+      return out;
+    });
+    const commit = hub.log.find((r) => r.url.includes('/revision/'))!;
+    expect(commit).toBeTruthy();
+    expect(keys.some((k) => /^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/unet\/model\.onnx$/.test(k))).toBe(true);
+    expect(keys).toContain('models/tiny/sd-turbo-tiny/refs/main');
+    expect(keys.filter((k) => k.endsWith('.incomplete'))).toEqual([]);
+    await page.close();
+  });
+
+  it('matches the reference computed in Node with the wasm backend (mean ≤ 1/255, max ≤ 4/255)', async () => {
+    const ref = await referenceImage(repoDir, { prompt: PROMPT, seed: SEED, steps: 1 });
+    const diff = pixelDiff(first.data, ref.image.data);
+    console.log(`webgpu vs wasm reference: mean ${diff.mean.map((d) => d.toFixed(3))} max ${diff.max}`);
+    for (const c of [0, 1, 2]) {
+      expect(diff.mean[c]).toBeLessThanOrEqual(1);
+      expect(diff.max[c]).toBeLessThanOrEqual(4);
+    }
+    // and the image is a picture, not a flat colour
+    const values = new Set(first.data.filter((_, i) => i % 4 === 0));
+    expect(values.size).toBeGreaterThan(20);
+  });
+
+  it('on the next visit downloads nothing and makes the same image for the same seed', async () => {
+    hub.clearLog();
+    const page = await open(context);
+    await generate(page);
+    expect(fileDownloads(hub)).toEqual([]);
+    expect(hub.log.filter((r) => r.method !== 'OPTIONS').length).toBeLessThanOrEqual(1);
+    const again = await resultPixels(page);
+    expect(again.data).toEqual(first.data);
+    await page.close();
+  });
+
+  it('with the hub unreachable, uses the cached commit', async () => {
+    const page = await open(context, { hub: 'http://127.0.0.1:9' });
+    await generate(page);
+    expect(await page.getByTestId('model-info').textContent()).toContain('Hub unreachable');
+    expect((await resultPixels(page)).data).toEqual(first.data);
+    await page.close();
+  });
+
+  it('talks to no origin but the app, the hub and its CDN', () => {
+    const allowed = new Set([app.url, hub.url, hub.cdnUrl, 'http://127.0.0.1:9'].map((u) => new URL(u).origin));
+    const others = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && !allowed.has(new URL(u).origin));
+    expect(requests.length).toBeGreaterThan(5);
+    expect(others).toEqual([]);
+  });
+});

@@ -1,0 +1,24 @@
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium unless CHROMIUM_PATH says otherwise. We never download a browser. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/**
+ * Headless Chromium with real WebGPU (SwiftShader on machines without a GPU) and none of
+ * Chromium's own background traffic, so every request a test sees is the app's.
+ */
+export function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      ...(opts.webgpu === false ? ['--disable-webgpu'] : ['--enable-unsafe-webgpu']),
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}

@@ -1,0 +1,30 @@
+import type { Page } from 'playwright-core';
+
+/** The RGBA pixels of the app's result image, read back through a canvas in the page. */
+export async function resultPixels(page: Page): Promise<{ width: number; height: number; data: number[] }> {
+  return page.evaluate(async () => {
+    const img = document.querySelector<HTMLImageElement>('[data-testid="result-image"]')!;
+    await img.decode();
+    const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data;
+    return { width: img.naturalWidth, height: img.naturalHeight, data: Array.from(data) };
+  });
+}
+
+/** Mean and max absolute difference per channel (R, G, B), in 0–255 units. */
+export function pixelDiff(a: ArrayLike<number>, b: ArrayLike<number>): { mean: number[]; max: number[] } {
+  if (a.length !== b.length) throw new Error(`sizes differ: ${a.length} vs ${b.length}`);
+  const sum = [0, 0, 0];
+  const max = [0, 0, 0];
+  for (let i = 0; i < a.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      const d = Math.abs(a[i + c] - b[i + c]);
+      sum[c] += d;
+      max[c] = Math.max(max[c], d);
+    }
+  }
+  const n = a.length / 4;
+  return { mean: sum.map((s) => s / n), max };
+}
