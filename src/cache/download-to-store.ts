@@ -1,3 +1,4 @@
+import { createSHA256, type IHasher } from 'hash-wasm';
 import type { Store } from './store.ts';
 
 export interface DownloadSource {
@@ -9,59 +10,157 @@ export interface DownloadTarget {
   key: string;
   /** Expected size in bytes; the file is complete only when exactly this many were written. */
   size: number;
+  /** Expected sha256 (hex) of the content, for LFS files. */
+  sha256?: string;
+}
+
+export interface DownloadOptions {
+  /** Called with the number of bytes of the file now in the partial. */
+  onBytes?: (loaded: number) => void;
+  signal?: AbortSignal;
+  /** Delay before retrying after `err` (the `attempt`-th consecutive failure), or undefined to give up. */
+  retryDelay?: (err: unknown, attempt: number) => number | undefined;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface DownloadReport {
+  /** Bytes received over the network for this file by this call. */
+  bytesFetched: number;
+  /** Connections that broke and were resumed. */
+  resumes: number;
+  /** Times the source ignored the Range and the file started again from 0. */
+  restarts: number;
+  /** Times the content failed verification and was fetched again. */
+  healed: number;
 }
 
 export class DownloadSizeError extends Error {
   override name = 'DownloadSizeError';
 }
+export class IntegrityError extends Error {
+  override name = 'IntegrityError';
+}
+/** The source ended the body before the file was whole (a dropped connection, usually). */
+export class ConnectionClosedError extends Error {
+  override name = 'ConnectionClosedError';
+}
 
 const FLUSH_EVERY = 8 * 1024 * 1024;
 
 /**
- * Streams one file into the store's partial file, continuing from what an earlier attempt
- * (or an earlier visit) left there, and marks it complete only after the size checks out.
- * Chunks go straight to storage: a file is never held whole in memory.
+ * Streams one file into the store's partial file, continuing from what an earlier attempt or
+ * an earlier visit left there, resuming after broken connections, hashing as it goes, and
+ * marks it complete only after size and sha256 check out. A file that fails verification is
+ * deleted and fetched once more. Chunks go straight to storage, never the whole file to memory.
  */
 export async function downloadToStore(
   store: Store,
   target: DownloadTarget,
   source: DownloadSource,
-  onBytes: (loaded: number) => void = () => {},
-  signal?: AbortSignal,
-): Promise<void> {
+  opts: DownloadOptions = {},
+): Promise<DownloadReport> {
+  const report: DownloadReport = { bytesFetched: 0, resumes: 0, restarts: 0, healed: 0 };
+  for (;;) {
+    const digest = await fill(store, target, source, opts, report);
+    if (target.sha256 && digest !== target.sha256.toLowerCase()) {
+      await store.delete(target.key);
+      if (report.healed++ === 0) continue;
+      throw new IntegrityError(`${target.key} failed its sha256 check twice (expected ${target.sha256}, got ${digest}); it was deleted.`);
+    }
+    await store.complete(target.key);
+    return report;
+  }
+}
+
+/** Makes the partial file whole and returns the hex sha256 of its content (when one is expected). */
+async function fill(store: Store, target: DownloadTarget, source: DownloadSource, opts: DownloadOptions, report: DownloadReport) {
+  const hasher = target.sha256 ? await createSHA256() : undefined;
   let offset = await store.partialSize(target.key);
-  if (offset > target.size) offset = 0;
-  if (offset < target.size) {
-    const { body, restarted } = await source.open(offset);
-    if (restarted) offset = 0;
-    onBytes(offset);
-    const writer = await store.openPartial(target.key, offset);
-    const reader = body.getReader();
-    let sinceFlush = 0;
+  if (offset > target.size) {
+    await store.delete(target.key);
+    offset = 0;
+  }
+  // Resuming an earlier visit's partial: its bytes must be hashed too.
+  if (offset > 0 && hasher) await hashBlob(hasher, (await store.getPartial(target.key))!);
+  opts.onBytes?.(offset);
+
+  for (let failures = 0; offset < target.size; ) {
+    opts.signal?.throwIfAborted();
+    const before = offset;
     try {
-      for (;;) {
-        if (signal?.aborted) throw signal.reason ?? new DOMException('Aborted', 'AbortError');
-        const { done, value } = await reader.read();
-        if (done) break;
-        await writer.write(value);
-        offset += value.byteLength;
-        sinceFlush += value.byteLength;
-        if (sinceFlush >= FLUSH_EVERY) {
-          await writer.flush();
-          sinceFlush = 0;
-        }
-        onBytes(offset);
+      const { body, restarted } = await source.open(offset);
+      if (restarted) {
+        report.restarts++;
+        offset = 0;
+        hasher?.init();
       }
-    } finally {
-      reader.releaseLock();
-      await writer.close();
+      offset = await pump(store, target, body, offset, hasher, opts, report);
+      if (offset < target.size) throw new ConnectionClosedError(`${target.key}: the connection closed at byte ${offset} of ${target.size}.`);
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      // Progress resets the count: only failures in a row without a byte of progress give up.
+      if (offset > before) failures = 0;
+      const delay = opts.retryDelay?.(err, failures++);
+      if (delay === undefined) throw err;
+      report.resumes++;
+      await (opts.sleep ?? defaultSleep)(delay, opts.signal);
+      const onDisk = await store.partialSize(target.key);
+      if (onDisk !== offset && hasher) {
+        hasher.init();
+        await hashBlob(hasher, (await store.getPartial(target.key)) ?? new Blob());
+      }
+      offset = onDisk;
     }
   }
-  const written = await store.partialSize(target.key);
-  if (written !== target.size) {
-    // Too long means the partial is unusable; too short can resume later.
-    if (written > target.size) await store.delete(target.key);
-    throw new DownloadSizeError(`${target.key}: expected ${target.size} bytes, got ${written}.`);
+  if (offset !== target.size) throw new DownloadSizeError(`${target.key}: expected ${target.size} bytes, got ${offset}.`);
+  return hasher?.digest('hex');
+}
+
+async function pump(
+  store: Store,
+  target: DownloadTarget,
+  body: ReadableStream<Uint8Array>,
+  offset: number,
+  hasher: IHasher | undefined,
+  opts: DownloadOptions,
+  report: DownloadReport,
+): Promise<number> {
+  const writer = await store.openPartial(target.key, offset);
+  const reader = body.getReader();
+  let sinceFlush = 0;
+  try {
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { done, value } = await reader.read();
+      if (done) return offset;
+      if (offset + value.byteLength > target.size) {
+        throw new DownloadSizeError(`${target.key}: the server sent more than the ${target.size} bytes the Hub listed.`);
+      }
+      await writer.write(value);
+      hasher?.update(value);
+      offset += value.byteLength;
+      report.bytesFetched += value.byteLength;
+      sinceFlush += value.byteLength;
+      if (sinceFlush >= FLUSH_EVERY) {
+        await writer.flush();
+        sinceFlush = 0;
+      }
+      opts.onBytes?.(offset);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+    await writer.close();
   }
-  await store.complete(target.key);
+}
+
+async function hashBlob(hasher: IHasher, blob: Blob): Promise<void> {
+  const reader = blob.stream().getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) hasher.update(r.value);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
 }

@@ -2,4 +2,13 @@
 export type { Store, PartialWriter, StoredFile } from './store.ts';
 export { OpfsStore } from './opfs-store.ts';
 export { MODELS, repoKey, fileKey, refKey, manifestKey } from './layout.ts';
-export { downloadToStore, DownloadSizeError, type DownloadSource, type DownloadTarget } from './download-to-store.ts';
+export {
+  downloadToStore,
+  DownloadSizeError,
+  IntegrityError,
+  ConnectionClosedError,
+  type DownloadSource,
+  type DownloadTarget,
+  type DownloadOptions,
+  type DownloadReport,
+} from './download-to-store.ts';

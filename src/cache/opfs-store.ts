@@ -56,7 +56,11 @@ export class OpfsStore implements Store {
   }
 
   async partialSize(key: string): Promise<number> {
-    return (await (await this.file(key + PARTIAL, false))?.getFile())?.size ?? 0;
+    return (await this.getPartial(key))?.size ?? 0;
+  }
+
+  async getPartial(key: string): Promise<Blob | undefined> {
+    return (await this.file(key + PARTIAL, false))?.getFile();
   }
 
   async openPartial(key: string, offset: number): Promise<PartialWriter> {

@@ -12,6 +12,8 @@ export interface Store {
   get(key: string): Promise<Blob | undefined>;
   /** Bytes already written to the partial file at `key` (0 when there is none). */
   partialSize(key: string): Promise<number>;
+  /** The partial file's bytes so far (to re-hash them when resuming), or undefined. */
+  getPartial(key: string): Promise<Blob | undefined>;
   /** Opens the partial file for appending from `offset` (earlier bytes kept, later ones dropped). */
   openPartial(key: string, offset: number): Promise<PartialWriter>;
   /** Turns the partial at `key` into the complete file (after the caller verified it). */

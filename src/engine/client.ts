@@ -1,6 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { Engine } from './engine.ts';
-import type { EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import type { DownloadedModel, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 /**
  * The page's whole view of the engine: one worker behind a typed proxy. Calls run one after
@@ -19,6 +19,10 @@ export class EngineClient {
 
   prepare(source: ModelSource, onEvent?: (e: EngineEvent) => void, signal?: AbortSignal): Promise<PreparedModel> {
     return this.enqueue(signal, () => this.engine.prepare(source, proxy(onEvent ?? (() => {}))));
+  }
+
+  download(source: ModelSource, onEvent?: (e: EngineEvent) => void, signal?: AbortSignal): Promise<DownloadedModel> {
+    return this.enqueue(signal, () => this.engine.download(source, proxy(onEvent ?? (() => {}))));
   }
 
   generate(

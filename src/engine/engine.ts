@@ -2,7 +2,7 @@ import { fileKey, OpfsStore, type Store } from '../cache/index.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { createRuntime, type ReleasableRunner } from '../runtime/index.ts';
 import { ensureModel, type Manifest } from './ensure-model.ts';
-import type { EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import type { DownloadedModel, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 type Loaded = {
   key: string;
@@ -27,6 +27,17 @@ export class Engine {
    */
   async prepare(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel> {
     return this.withSignal((signal) => this.load(source, onEvent, signal)).then((l) => l.prepared);
+  }
+
+  /**
+   * Makes sure every file of the model is complete in the cache, downloading only what is
+   * missing, without opening sessions. Resolves with what was done.
+   */
+  async download(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<DownloadedModel> {
+    return this.withSignal(async (signal) => {
+      const { manifest, offline, downloadedBytes } = await this.ensure(source, onEvent, signal);
+      return { model: source.model, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes, files: manifest.files.map((f) => ({ path: f.path, size: f.size })) };
+    });
   }
 
   /** Generates one image; prepares the model first when needed. */
@@ -79,14 +90,13 @@ export class Engine {
     }
   }
 
-  private async load(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<Loaded> {
+  private ensure(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal) {
     const revision = source.revision || 'main';
     onEvent({ kind: 'status', message: `Looking up ${source.model}@${revision}…` });
-    const hub = { hubUrl: source.hubUrl, accessToken: source.token || undefined };
     let last = 0;
-    const ensured = await ensureModel({
+    return ensureModel({
       store: this.store,
-      hub,
+      hub: { hubUrl: source.hubUrl, accessToken: source.token || undefined },
       repo: source.model,
       revision,
       signal,
@@ -95,9 +105,14 @@ export class Engine {
         const now = performance.now();
         if (now - last < 100 && loaded < total && files.some((f) => !f.done)) return;
         last = now;
-        onEvent({ kind: 'download', files: files.map((f) => ({ ...f })), loaded, total });
+        onEvent({ kind: 'download', files: files.map(({ path, loaded, total, done }) => ({ path, loaded, total, done })), loaded, total });
       },
     });
+  }
+
+  private async load(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<Loaded> {
+    const revision = source.revision || 'main';
+    const ensured = await this.ensure(source, onEvent, signal);
     const { manifest } = ensured;
     const key = `${source.model}@${manifest.commit}/${source.backend ?? 'auto'}`;
     if (this.loaded?.key === key) return this.withOffline(this.loaded, ensured.offline);

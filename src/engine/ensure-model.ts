@@ -1,6 +1,6 @@
 import { downloadToStore, fileKey, manifestKey, refKey, type Store } from '../cache/index.ts';
 import { pipelineFiles } from '../diffusion/index.ts';
-import { HubUnreachableError, modelInfo, openDownload, type HubOptions, type RepoFile } from '../hub/index.ts';
+import { HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile } from '../hub/index.ts';
 import type { FileProgress } from './types.ts';
 
 export interface Manifest {
@@ -37,7 +37,7 @@ export async function ensureModel(p: {
   const { store, repo, revision } = p;
   let manifest: Manifest;
   try {
-    const info = await modelInfo({ ...p.hub, repo, revision });
+    const info = await withRetry(() => modelInfo({ ...p.hub, repo, revision }), { signal: p.signal });
     manifest = {
       repo: info.id ?? repo,
       commit: info.sha,
@@ -55,38 +55,36 @@ export async function ensureModel(p: {
     return { manifest: cached, offline: true, downloadedBytes: 0 };
   }
 
-  const progress: FileProgress[] = [];
+  const progress: (FileProgress & { sha256?: string })[] = [];
   for (const f of manifest.files) {
     const stored = await store.get(fileKey(repo, manifest.commit, f.path));
-    if (!stored || stored.size !== f.size) progress.push({ path: f.path, loaded: 0, total: f.size, done: false });
+    if (!stored || stored.size !== f.size) progress.push({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false });
   }
   const total = progress.reduce((s, f) => s + f.total, 0);
   let downloadedBytes = 0;
-  const report = () => p.onProgress?.(progress, progress.reduce((s, f) => s + f.loaded, 0), total);
-  report();
+  const reportProgress = () => p.onProgress?.(progress, progress.reduce((s, f) => s + f.loaded, 0), total);
+  reportProgress();
   const queue = [...progress];
   const worker = async () => {
     for (let f = queue.shift(); f; f = queue.shift()) {
       const file = f;
-      let start = -1;
-      await downloadToStore(
+      const report = await downloadToStore(
         store,
-        { key: fileKey(repo, manifest.commit, file.path), size: file.total },
+        { key: fileKey(repo, manifest.commit, file.path), size: file.total, sha256: file.sha256 },
+        { open: (offset) => openDownload({ ...p.hub, repo, revision: manifest.commit, path: file.path, offset, signal: p.signal }) },
         {
-          open: (offset) =>
-            openDownload({ ...p.hub, repo, revision: manifest.commit, path: file.path, offset, signal: p.signal }),
+          signal: p.signal,
+          retryDelay,
+          onBytes: (loaded) => {
+            file.loaded = loaded;
+            reportProgress();
+          },
         },
-        (loaded) => {
-          if (start < 0) start = loaded;
-          file.loaded = loaded;
-          report();
-        },
-        p.signal,
       );
-      downloadedBytes += file.total - Math.max(start, 0);
+      downloadedBytes += report.bytesFetched;
       file.done = true;
       file.loaded = file.total;
-      report();
+      reportProgress();
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, queue.length) }, worker));

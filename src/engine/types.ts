@@ -28,7 +28,8 @@ export type EngineEvent =
   | { kind: 'download'; files: FileProgress[]; loaded: number; total: number }
   | { kind: 'stage'; stage: Stage; step?: number; steps?: number };
 
-export interface PreparedModel {
+/** The model's files, complete in the cache. */
+export interface DownloadedModel {
   model: string;
   revision: string;
   commit: string;
@@ -37,6 +38,10 @@ export interface PreparedModel {
   files: { path: string; size: number }[];
   /** Bytes downloaded by this call (0 on a warm start). */
   downloadedBytes: number;
+}
+
+/** The model, cached and with its sessions open. */
+export interface PreparedModel extends DownloadedModel {
   backend: Backend;
   /** Why WebGPU is not in use, in words for the user. */
   fallbackReason?: string;

@@ -4,3 +4,4 @@ export * from './errors.ts';
 export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';
 export { fileUrl, openDownload } from './download-file.ts';
 
+export { retryDelay, withRetry, sleep, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';

@@ -50,8 +50,8 @@ async function generate(page: Page, prompt = PROMPT, seed = SEED): Promise<void>
     undefined,
     { timeout: 180_000 },
   );
-  const error = await page.getByTestId('error').textContent().catch(() => null);
-  if (error) throw new Error(`the app reported: ${error}`);
+  const error = await page.$('[data-testid="error"]');
+  if (error) throw new Error(`the app reported: ${await error.textContent()}`);
   await expect.poll(() => page.getByTestId('generate').isEnabled()).toBe(true);
 }
 

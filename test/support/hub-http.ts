@@ -19,6 +19,8 @@ export interface HubRequest {
   range?: string;
   /** Date.now() when the request arrived. */
   time: number;
+  /** Date.now() when the response was over (sent, or the connection closed). */
+  endTime?: number;
 }
 
 /** An error answered the Hub's way: status, `X-Error-Code`, `X-Error-Message` and `{"error": …}`. */

@@ -88,7 +88,10 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const body = await readBody(req);
     const ctx = new Exchange(req, res, server, server === 'hub' ? state.url : state.cdnUrl, body);
     log.push(ctx.entry);
-    res.on('close', () => opts.onRequest?.(ctx.entry));
+    res.on('close', () => {
+      ctx.entry.endTime = Date.now();
+      opts.onRequest?.(ctx.entry);
+    });
     try {
       if (server === 'cdn') {
         setCdnCors(ctx);

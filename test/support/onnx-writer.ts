@@ -96,7 +96,7 @@ function tensorProto(name: string, dims: readonly number[], data: TensorData): M
   const m = new Message();
   for (const d of dims) m.int(1, d);
   m.int(2, elemTypeOf(data));
-  m.string(8, name);
+  if (name) m.string(8, name);
   m.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   return m;
 }
@@ -121,21 +121,33 @@ function valueInfo(name: string, elemType: ElemType, dims?: readonly Dim[]): Mes
 
 /** Float attributes must be marked: in JS 1 and 1.0 are the same number. */
 export class FloatAttr {
-  constructor(readonly value: number) {}
+  constructor(readonly value: number | readonly number[]) {}
 }
-export const float = (value: number): FloatAttr => new FloatAttr(value);
+export const float = (value: number | readonly number[]): FloatAttr => new FloatAttr(value);
 
-export type AttrValue = number | string | number[] | FloatAttr;
+/** A tensor-valued attribute, e.g. Constant's `value`. */
+export class TensorAttr {
+  constructor(
+    readonly dims: readonly number[],
+    readonly data: TensorData,
+  ) {}
+}
+export const tensor = (dims: readonly number[], data: TensorData): TensorAttr => new TensorAttr(dims, data);
+
+export type AttrValue = number | readonly number[] | string | FloatAttr | TensorAttr;
 
 function attribute(name: string, value: AttrValue): Message {
   const m = new Message().string(1, name);
-  if (value instanceof FloatAttr) return m.float(2, value.value).int(20, AttrType.FLOAT);
-  if (typeof value === 'string') return m.string(4, value).int(20, AttrType.STRING);
-  if (Array.isArray(value)) {
-    for (const v of value) m.int(8, v);
-    return m.int(20, AttrType.INTS);
+  if (value instanceof TensorAttr) return m.message(5, tensorProto('', value.dims, value.data)).int(20, AttrType.TENSOR);
+  if (value instanceof FloatAttr) {
+    if (typeof value.value === 'number') return m.float(2, value.value).int(20, AttrType.FLOAT);
+    for (const v of value.value) m.float(7, v);
+    return m.int(20, AttrType.FLOATS);
   }
-  return m.int(3, value).int(20, AttrType.INT);
+  if (typeof value === 'string') return m.string(4, value).int(20, AttrType.STRING);
+  if (typeof value === 'number') return m.int(3, value).int(20, AttrType.INT);
+  for (const v of value) m.int(8, v);
+  return m.int(20, AttrType.INTS);
 }
 
 /**
@@ -149,8 +161,6 @@ export class GraphBuilder {
   private outputs: Message[] = [];
   private names = new Set<string>();
   private counter = 0;
-  /** Number of values held by initializers, for size reports. */
-  parameterCount = 0;
 
   constructor(readonly name: string) {}
 
@@ -171,7 +181,6 @@ export class GraphBuilder {
 
   init(name: string, dims: readonly number[], data: TensorData): string {
     this.initializers.push(tensorProto(this.claim(name), dims, data));
-    this.parameterCount += data.length;
     return name;
   }
 

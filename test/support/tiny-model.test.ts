@@ -5,9 +5,25 @@ import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIP_MERGES, clipVocab, readClipBpe } from './clip-vocab.ts';
+import { DataType, float, GraphBuilder, tensor } from './onnx-writer.ts';
 import { ensureTinyModel, TINY, TINY_MODEL_FILES, writeTinyModel } from './tiny-model.ts';
 
 ort.env.wasm.numThreads = 1;
+
+describe('onnx-writer', () => {
+  it('writes float, floats and tensor attributes that onnxruntime reads back', async () => {
+    const g = new GraphBuilder('attributes');
+    const x = g.input('x', DataType.FLOAT, ['n']);
+    const a = g.node('Constant', [], { value_floats: float([1, 2, 3]) });
+    const b = g.node('Constant', [], { value: tensor([3], Float32Array.of(10, 20, 30)) });
+    g.node('LeakyRelu', [g.node('Add', [g.node('Add', [a, b]), x])], { alpha: float(0.5) }, 'y');
+    g.output('y', DataType.FLOAT, ['n']);
+    const session = await ort.InferenceSession.create(g.toModel());
+    const { y } = await session.run({ x: new ort.Tensor('float32', Float32Array.of(-100, 0, 1), [3]) });
+    expect(Array.from(y!.data as Float32Array)).toEqual([-44.5, 22, 34]);
+    await session.release();
+  });
+});
 
 describe('clipVocab', () => {
   const bpe = readClipBpe();
@@ -85,17 +101,17 @@ describe('tiny SD-Turbo', () => {
 
   it('holds the files of a real repo and nothing else', async () => {
     expect((await listFiles(repo)).sort()).toEqual([...TINY_MODEL_FILES].sort());
-    const sizes: string[] = [];
-    for (const model of ['text_encoder', 'unet', 'vae_decoder']) {
-      sizes.push(`${model} ${((await stat(join(repo, model, 'model.onnx'))).size / 1e6).toFixed(2)}`);
-    }
-    console.log(`model.onnx sizes (MB): ${sizes.join(', ')}`);
-    const unetSize = (await stat(join(repo, 'unet/model.onnx'))).size;
-    expect(unetSize).toBeGreaterThan(25e6);
-    expect(unetSize).toBeLessThan(50e6);
+    const sizes = new Map<string, number>();
+    for (const model of ['text_encoder', 'unet', 'vae_decoder']) sizes.set(model, (await stat(join(repo, model, 'model.onnx'))).size);
+    console.log(`model.onnx sizes (MB): ${[...sizes].map(([m, size]) => `${m} ${(size / 1e6).toFixed(2)}`).join(', ')}`);
+    expect(sizes.get('unet')).toBeGreaterThan(25e6);
+    expect(sizes.get('unet')).toBeLessThan(50e6);
 
-    const merges = await readFile(join(repo, 'tokenizer/merges.txt'), 'utf8');
-    expect(merges.split('\n')[0]).toBe('#version: 0.2');
+    const tiny = clipVocab(readClipBpe(), TINY.merges);
+    expect(JSON.parse(await readFile(join(repo, 'tokenizer/vocab.json'), 'utf8'))).toEqual(tiny.vocab);
+    const merges = (await readFile(join(repo, 'tokenizer/merges.txt'), 'utf8')).split('\n');
+    expect(merges.slice(0, 3)).toEqual(['#version: 0.2', ...tiny.merges.slice(0, 2)]);
+    expect(merges).toHaveLength(1 + TINY.merges + 1); // ends with a newline
     const tokenizer = JSON.parse(await readFile(join(repo, 'tokenizer/tokenizer_config.json'), 'utf8'));
     expect(tokenizer).toMatchObject({ model_max_length: 77, pad_token: '!' });
     const scheduler = JSON.parse(await readFile(join(repo, 'scheduler/scheduler_config.json'), 'utf8'));

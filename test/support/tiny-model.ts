@@ -21,12 +21,14 @@ export const TINY = {
   timeDim: 128, // width of the timestep embedding MLP
   unetChannels: [32, 64] as const, // at the latent resolution, then at half of it
   attentionDim: 56, // also the width of the per-timestep key-bias tables, ~35 MB in all
-  vaeChannels: [16, 16, 32, 64] as const, // diffusers block_out_channels: 4 levels = 8x
+  vaeChannels: [8, 8, 16, 32] as const, // diffusers block_out_channels: 4 levels = 8x
+  // SD uses 32; WebGPU's InstanceNormalization costs ~3-5 ms per group on SwiftShader.
+  normGroups: 8,
 } as const;
 
 // Each tensor gets its own stream seeded by (seed, name), so adding a tensor leaves
-// the others' bytes alone. mulberry32 and uniform draws use integer math only:
-// the same bytes on every machine.
+// the others' bytes alone. mulberry32 is integer math and a uniform draw needs no
+// Math.random or libm: the same bytes on every machine.
 function rng(seed: number, name: string): () => number {
   let a = 0x811c9dc5 ^ seed;
   for (let i = 0; i < name.length; i++) a = Math.imul(a ^ name.charCodeAt(i), 0x01000193);
@@ -76,7 +78,7 @@ class Net {
   }
 
   /** GroupNorm as torch.onnx exports it for opset < 18: InstanceNormalization over [N, G, -1]. */
-  groupNorm(x: string, name: string, channels: number, groups = Math.min(32, channels)): string {
+  groupNorm(x: string, name: string, channels: number, groups = TINY.normGroups): string {
     const grouped = this.g.node('Reshape', [x, this.g.ints(`${name}.groups_shape`, [0, groups, -1])]);
     const normed = this.g.node(
       'InstanceNormalization',
@@ -120,9 +122,9 @@ class Net {
    * Single-head attention of the feature map (queries) over the text (keys, values).
    * Sharp logits and a strong output projection make the prompt change the picture.
    * The keys also get a learned bias per (timestep, token position), read with one
-   * Gather: this table is most of the file, so downloads are a real ~35 MB stream,
-   * yet it costs nothing to run. Conv weights would not be free: SwiftShader's WebGPU
-   * spends about a second per 10 MB of them.
+   * Gather: these tables are most of the file, so a download is a real ~35 MB stream
+   * that costs nothing to run. The same bytes as conv weights would cost seconds per
+   * run on SwiftShader's WebGPU (a 5 MB 3x3 conv at 8x8 takes ~1 s there).
    */
   crossAttention(x: string, context: string, timestep: string, name: string, channels: number): string {
     const g = this.g;
@@ -193,7 +195,7 @@ export function unetGraph(seed: number): GraphBuilder {
   const temb1 = n.linear(sinusoid, 'time_embedding.linear_1', 2 * half, TINY.timeDim);
   const temb = n.linear(n.silu(temb1), 'time_embedding.linear_2', TINY.timeDim, TINY.timeDim);
 
-  // Convs at the latent resolution are few: on SwiftShader a conv costs by the pixel.
+  // Few, narrow convs: on SwiftShader each costs tens of ms even at 16x16.
   let h = n.conv(sample, 'conv_in', 4, c0);
   const skip = h;
   h = n.conv(h, 'down_blocks.0.downsamplers.0.conv', c0, c1, { stride: 2 });
@@ -224,9 +226,9 @@ export function vaeDecoderGraph(seed: number): GraphBuilder {
   h = n.resnet(h, 'decoder.mid_block.resnets.0', c3, c3);
   h = n.conv(n.upsample(h, 'decoder.up_blocks.0.upsamplers.0'), 'decoder.up_blocks.0.upsamplers.0.conv', c3, c2);
   h = n.silu(n.groupNorm(h, 'decoder.conv_norm_out', c2));
-  h = n.conv(h, 'decoder.conv_out', c2, 3, { gain: 0.6 });
-  // The last two doublings are plain bilinear resizes: a conv at 64x64 or 128x128
-  // takes seconds on SwiftShader, whatever its width.
+  h = n.conv(h, 'decoder.conv_out', c2, 3, { gain: 1.1 });
+  // The last two doublings are plain bilinear resizes: on SwiftShader a conv at
+  // 128x128 takes 1-2 s however narrow (even 8 → 3 channels).
   n.upsample(n.upsample(h, 'decoder.resize.0', 'linear'), 'decoder.resize.1', 'linear', 'sample');
   g.output('sample', DataType.FLOAT, ['batch_size', 3, 'height', 'width']);
   return g;
@@ -309,7 +311,7 @@ function repoFiles(seed: number): Record<string, string | Uint8Array> {
       cross_attention_dim: TINY.hidden,
       attention_head_dim: TINY.attentionDim,
       layers_per_block: 1,
-      norm_num_groups: 32,
+      norm_num_groups: TINY.normGroups,
       flip_sin_to_cos: true,
     }),
     'unet/model.onnx': unetGraph(seed).toModel(),
@@ -320,7 +322,7 @@ function repoFiles(seed: number): Record<string, string | Uint8Array> {
       latent_channels: 4,
       block_out_channels: TINY.vaeChannels,
       layers_per_block: 1,
-      norm_num_groups: 32,
+      norm_num_groups: TINY.normGroups,
       sample_size: 128,
       scaling_factor: 0.18215,
     }),

@@ -1,0 +1,58 @@
+import { HubApiError, HubUnreachableError, RateLimitError } from './errors.ts';
+
+export interface RetryPolicy {
+  /** Consecutive failures allowed before giving up. */
+  retries: number;
+  /** First back-off delay; doubles on each consecutive failure, capped at `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/**
+ * How long to wait before trying again after `err`, or undefined when trying again cannot
+ * help (a missing file, a gated repo, a bad token). Honours the Hub's `Retry-After`.
+ */
+export function retryDelay(err: unknown, attempt: number, policy: RetryPolicy = DEFAULT_RETRY): number | undefined {
+  if (attempt >= policy.retries) return undefined;
+  if ((err as Error)?.name === 'AbortError') return undefined;
+  if (err instanceof RateLimitError) return Math.min(err.retryAfterSeconds * 1000, policy.maxDelayMs * 4);
+  const backoff = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
+  if (err instanceof HubUnreachableError) return backoff;
+  if (err instanceof HubApiError) return err.status >= 500 ? backoff : undefined;
+  // A stream that broke mid-body (TypeError: network error, or ended early) is worth resuming.
+  return err instanceof TypeError || (err as Error)?.name === 'ConnectionClosedError' ? backoff : undefined;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Runs `fn` until it succeeds or `retryDelay` says to stop. */
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  opts: { signal?: AbortSignal; policy?: RetryPolicy; onRetry?: (err: unknown, delayMs: number) => void } = {},
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const delay = retryDelay(err, attempt, opts.policy);
+      if (delay === undefined) throw err;
+      opts.onRetry?.(err, delay);
+      await sleep(delay, opts.signal);
+    }
+  }
+}

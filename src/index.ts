@@ -1,0 +1,21 @@
+/**
+ * The diffusion studio's engine as a library: use it without our UI.
+ *
+ * ```ts
+ * import { EngineClient } from './src/index.ts';
+ * const engine = new EngineClient();   // starts the engine's Web Worker
+ * const out = await engine.generate(
+ *   { hubUrl: 'https://huggingface.co', model: 'schmuell/sd-turbo-ort-web', revision: 'main' },
+ *   { prompt: 'a lighthouse at dawn', seed: 42, steps: 1 },
+ *   (event) => console.log(event),     // download and stage progress
+ * );
+ * // out.image: { width, height, data: RGBA bytes }
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { EngineClient } from './engine/index.ts';
+export type * from './engine/index.ts';
+export * as hub from './hub/index.ts';
+export * as cache from './cache/index.ts';
+export * as diffusion from './diffusion/index.ts';
