@@ -1,4 +1,5 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import type { BackendChoice } from '../runtime/backend.ts';
 import type { Engine } from './engine.ts';
 import type { DownloadedModel, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
@@ -32,6 +33,11 @@ export class EngineClient {
     signal?: AbortSignal,
   ): Promise<GeneratedImage> {
     return this.enqueue(signal, () => this.engine.generate(source, options, proxy(onEvent ?? (() => {}))));
+  }
+
+  /** WebGPU or wasm, and why not WebGPU when it is not. */
+  backend(): Promise<BackendChoice> {
+    return this.engine.backend();
   }
 
   dispose(): void {

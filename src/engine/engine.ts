@@ -1,6 +1,6 @@
 import { fileKey, OpfsStore, type Store } from '../cache/index.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
-import { createRuntime, type ReleasableRunner } from '../runtime/index.ts';
+import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
 import { ensureModel, type Manifest } from './ensure-model.ts';
 import type { DownloadedModel, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
@@ -67,6 +67,11 @@ export class Engine {
         timings: { ...result.timings, load: loadMs, total: performance.now() - t0 },
       };
     });
+  }
+
+  /** Which backend images will be made on, and why not WebGPU when it is not. */
+  async backend(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
+    return chooseBackend(prefer);
   }
 
   /** Stops the download or generation under way; it rejects with an AbortError. */

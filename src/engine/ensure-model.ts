@@ -1,5 +1,5 @@
 import { downloadToStore, fileKey, manifestKey, refKey, type Store } from '../cache/index.ts';
-import { pipelineFiles } from '../diffusion/index.ts';
+import { pipelineFiles, REQUIRED_FILES } from '../diffusion/index.ts';
 import { HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile } from '../hub/index.ts';
 import type { FileProgress } from './types.ts';
 
@@ -37,7 +37,15 @@ export async function ensureModel(p: {
   const { store, repo, revision } = p;
   let manifest: Manifest;
   try {
-    const info = await withRetry(() => modelInfo({ ...p.hub, repo, revision }), { signal: p.signal });
+    // Rate limits and 5xx are worth waiting for; an unreachable Hub is not: use the cache at once.
+    const info = await withRetry(() => modelInfo({ ...p.hub, repo, revision }), {
+      signal: p.signal,
+      delay: (err, attempt) => (err instanceof HubUnreachableError ? undefined : retryDelay(err, attempt)),
+    });
+    const missing = REQUIRED_FILES.filter((f) => !info.files.some((x) => x.path === f));
+    if (missing.length) {
+      throw new Error(`${repo}@${revision} is not an SD-Turbo ONNX model for this app: it has no ${missing.join(', ')}.`);
+    }
     manifest = {
       repo: info.id ?? repo,
       commit: info.sha,

@@ -1,5 +1,6 @@
 import type { RgbaImage, Stage } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/session.ts';
+export type { BackendChoice } from '../runtime/backend.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {

@@ -72,5 +72,6 @@ export async function toHubError(response: Response, url: string, what: string):
     return new RateLimitError(`The Hub is rate-limiting requests: ${detail}`, s, code, url, Number.isFinite(retry) ? retry : 1);
   }
   if (s === 404 || s === 401) return new RepoNotFoundError(`${what}: repository not found (${detail})`, s, code, url);
-  return new HubApiError(`${what}: the Hub answered ${detail}`, s, code, url);
+  const reason = message ? `${s} (${message})` : detail;
+  return new HubApiError(`${what}: the Hub answered ${reason}${s >= 500 ? ', even after retrying' : ''}.`, s, code, url);
 }

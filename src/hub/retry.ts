@@ -43,13 +43,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Runs `fn` until it succeeds or `retryDelay` says to stop. */
 export async function withRetry<T>(
   fn: () => Promise<T>,
-  opts: { signal?: AbortSignal; policy?: RetryPolicy; onRetry?: (err: unknown, delayMs: number) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    policy?: RetryPolicy;
+    /** Overrides `retryDelay`, e.g. to give up at once when the Hub is unreachable. */
+    delay?: (err: unknown, attempt: number) => number | undefined;
+    onRetry?: (err: unknown, delayMs: number) => void;
+  } = {},
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      const delay = retryDelay(err, attempt, opts.policy);
+      const delay = opts.delay ? opts.delay(err, attempt) : retryDelay(err, attempt, opts.policy);
       if (delay === undefined) throw err;
       opts.onRetry?.(err, delay);
       await sleep(delay, opts.signal);

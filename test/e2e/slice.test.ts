@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp } from '../support/app-server.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startHub, type Hub } from '../support/hub-server.ts';
+import { opfsFiles } from '../support/opfs.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
@@ -75,17 +76,7 @@ describe('walking slice in Chromium with WebGPU', () => {
     expect([first.width, first.height]).toEqual([128, 128]); // unet sample_size 16 × VAE factor 8
     expect(fileDownloads(hub).length).toBeGreaterThanOrEqual(5);
     // The files sit in OPFS under readable names, complete and with no partial left over.
-    const keys: string[] = await page.evaluate(async () => {
-      const out: string[] = [];
-      const walk = async (dir: FileSystemDirectoryHandle, path: string): Promise<void> => {
-        for await (const [name, h] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
-          if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle, `${path}${name}/`);
-          else out.push(path + name);
-        }
-      };
-      await walk(await navigator.storage.getDirectory(), '');
-      return out;
-    });
+    const keys = Object.keys(await opfsFiles(page));
     const commit = hub.log.find((r) => r.url.includes('/revision/'))!;
     expect(commit).toBeTruthy();
     expect(keys.some((k) => /^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/unet\/model\.onnx$/.test(k))).toBe(true);
@@ -131,5 +122,23 @@ describe('walking slice in Chromium with WebGPU', () => {
     const others = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && !allowed.has(new URL(u).origin));
     expect(requests.length).toBeGreaterThan(5);
     expect(others).toEqual([]);
+  });
+});
+
+describe('without WebGPU', () => {
+  it('says so plainly and runs on the CPU (wasm), matching the reference', async () => {
+    const noGpu = await launchChromium({ webgpu: false });
+    try {
+      const context = await noGpu.newContext();
+      const page = await open(context);
+      await generate(page);
+      expect(await page.getByTestId('backend').textContent()).toBe('wasm');
+      expect(await page.getByTestId('backend-warning').textContent()).toContain('WebGPU is not available, running on the CPU — slow');
+      const ref = await referenceImage(repoDir, { prompt: PROMPT, seed: SEED, steps: 1 });
+      const diff = pixelDiff((await resultPixels(page)).data, ref.image.data);
+      expect(Math.max(...diff.max)).toBeLessThanOrEqual(1);
+    } finally {
+      await noGpu.close();
+    }
   });
 });

@@ -12,7 +12,9 @@ export function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      ...(opts.webgpu === false ? ['--disable-webgpu'] : ['--enable-unsafe-webgpu']),
+      // Without this flag Linux Chromium offers navigator.gpu but no adapter, like a browser
+      // on a machine whose GPU is blocked: that is how the wasm fallback is tested.
+      ...(opts.webgpu === false ? [] : ['--enable-unsafe-webgpu']),
       '--no-sandbox',
       '--disable-background-networking',
       '--disable-component-update',

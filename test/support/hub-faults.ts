@@ -61,16 +61,22 @@ export class FaultPlan {
     return this;
   }
 
-  /** The faults for one response; each rule applied uses up one of its hits. */
+  /**
+   * The faults for one response; each rule applied uses up one of its hits. Rules apply in
+   * order: when the first matching rule refuses (status, rate limit), the response is refused;
+   * otherwise every matching body fault applies and refusals wait for a later response. So
+   * `[{dropAfterBytes, times: 1}, {status: 503, times: 'always'}]` drops once, then refuses.
+   */
   take(target: FaultTarget, repo: string | undefined, path: string): { refusal?: HubError; body: BodyFaults } {
     const hits = this.rules.filter((rule) => remaining(rule) !== 0 && matches(rule, target, repo, path));
-    const refusing = hits.find((rule) => rule.status !== undefined || rule.rateLimit);
+    const refuses = (rule: FaultRule) => rule.status !== undefined || !!rule.rateLimit;
+    const refusing = hits[0] && refuses(hits[0]) ? hits[0] : undefined;
     if (refusing) {
       use(refusing);
       return { refusal: refusal(refusing, target), body: {} };
     }
     const body: BodyFaults = {};
-    for (const rule of hits) {
+    for (const rule of hits.filter((r) => !refuses(r))) {
       const { dropAfterBytes, ignoreRange, throttleBytesPerSec, corruptByteAt } = rule;
       const faults = { dropAfterBytes, ignoreRange, throttleBytesPerSec, corruptByteAt };
       const defined = Object.entries(faults).filter(([, value]) => value !== undefined);

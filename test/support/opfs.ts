@@ -1,0 +1,36 @@
+import type { Page } from 'playwright-core';
+
+/** Every file in the page's OPFS, as `path → size`. */
+export function opfsFiles(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    const out: Record<string, number> = {};
+    const walk = async (dir: FileSystemDirectoryHandle, path: string): Promise<void> => {
+      for await (const [name, h] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+        if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle, `${path}${name}/`);
+        else out[path + name] = (await (h as FileSystemFileHandle).getFile()).size;
+      }
+    };
+    await walk(await navigator.storage.getDirectory(), '');
+    return out;
+  });
+}
+
+/** sha256 (hex) of one OPFS file, computed in the page. */
+export function opfsSha256(page: Page, key: string): Promise<string> {
+  return page.evaluate(async (k) => {
+    let dir = await navigator.storage.getDirectory();
+    const parts = k.split('/');
+    for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p);
+    const file = await (await dir.getFileHandle(parts.at(-1)!)).getFile();
+    const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }, key);
+}
+
+/** Deletes everything in the page's OPFS. */
+export function clearOpfs(page: Page): Promise<void> {
+  return page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    for await (const [name] of root as unknown as AsyncIterable<[string, FileSystemHandle]>) await root.removeEntry(name, { recursive: true });
+  });
+}
