@@ -1,7 +1,9 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { BackendChoice } from '../runtime/backend.ts';
+import type { WhoAmI } from '../hub/whoami.ts';
 import type { Engine } from './engine.ts';
-import type { DownloadedModel, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import type { NetworkEntry } from './network-log.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 /**
  * The page's whole view of the engine: one worker behind a typed proxy. Calls run one after
@@ -33,6 +35,33 @@ export class EngineClient {
     signal?: AbortSignal,
   ): Promise<GeneratedImage> {
     return this.enqueue(signal, () => this.engine.generate(source, options, proxy(onEvent ?? (() => {}))));
+  }
+
+  /** Checks a token with the Hub and uses it from now on; kept on this device only if `remember`. */
+  signIn(hubUrl: string, token: string, remember: boolean): Promise<WhoAmI> {
+    return this.engine.signIn(hubUrl, token, remember);
+  }
+
+  forgetToken(hubUrl: string): Promise<void> {
+    return this.engine.forgetToken(hubUrl);
+  }
+
+  account(hubUrl: string): Promise<{ who: WhoAmI; remembered: boolean } | undefined> {
+    return this.engine.account(hubUrl);
+  }
+
+  /** License, gating and size of a model, before downloading it. */
+  inspect(source: ModelSource): Promise<ModelCard> {
+    return this.engine.inspect(source);
+  }
+
+  /** Every request the engine made on this device. */
+  networkLog(): Promise<NetworkEntry[]> {
+    return this.engine.networkLog();
+  }
+
+  clearNetworkLog(): Promise<void> {
+    return this.engine.clearNetworkLog();
   }
 
   /** WebGPU or wasm, and why not WebGPU when it is not. */

@@ -1,8 +1,11 @@
 import { fileKey, OpfsStore, type Store } from '../cache/index.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
-import { ensureModel, type Manifest } from './ensure-model.ts';
-import type { DownloadedModel, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import { cachedManifest, ensureModel, fetchManifest, type Manifest } from './ensure-model.ts';
+import { NetworkLog, type NetworkEntry } from './network-log.ts';
+import { TokenKeeper } from './token-keeper.ts';
+import type { WhoAmI } from '../hub/index.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 type Loaded = {
   key: string;
@@ -18,8 +21,53 @@ type Loaded = {
 export class Engine {
   private loaded?: Loaded;
   private controller?: AbortController;
+  private readonly tokens = new TokenKeeper();
+  private readonly network = new NetworkLog();
+  private readonly fetch = this.network.wrap();
 
   constructor(private readonly store: Store = new OpfsStore()) {}
+
+  /**
+   * Checks a Hugging Face token with the Hub (`whoami-v2`) and, if it is valid, uses it for
+   * that Hub from now on. It is written to this device (IndexedDB) only when `remember` is true.
+   */
+  signIn(hubUrl: string, token: string, remember: boolean): Promise<WhoAmI> {
+    return this.tokens.signIn(hubUrl, token.trim(), remember, this.fetch);
+  }
+
+  /** Forgets the token for this Hub, in memory and on this device. */
+  forgetToken(hubUrl: string): Promise<void> {
+    return this.tokens.forget(hubUrl);
+  }
+
+  /** Who is signed in to this Hub, and whether the token is remembered on this device. */
+  account(hubUrl: string): Promise<{ who: WhoAmI; remembered: boolean } | undefined> {
+    return this.tokens.current(hubUrl);
+  }
+
+  /** Every request the engine has made on this device, oldest first. */
+  networkLog(): Promise<NetworkEntry[]> {
+    return this.network.all();
+  }
+
+  clearNetworkLog(): Promise<void> {
+    return this.network.clear();
+  }
+
+  /**
+   * What the model is (license, gated, size) before anything is downloaded: from the cache
+   * when this revision was seen before (no request), else from the Hub's API.
+   */
+  async inspect(source: ModelSource): Promise<ModelCard> {
+    const revision = source.revision || 'main';
+    const cached = await cachedManifest(this.store, source.model, revision, { requireComplete: false });
+    const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
+    const complete = await cachedManifest(this.store, source.model, revision);
+    return {
+      model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
+      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: !!complete, modelUrl: `${source.hubUrl.replace(/\/+$/, '')}/${m.repo}`,
+    };
+  }
 
   /**
    * Makes sure the model is cached (downloading only what is missing) and its sessions are
@@ -95,13 +143,18 @@ export class Engine {
     }
   }
 
-  private ensure(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal) {
+  private async hubOptions(source: ModelSource) {
+    const opts = await this.tokens.hubOptions(source.hubUrl, this.fetch);
+    return source.token ? { ...opts, accessToken: source.token } : opts;
+  }
+
+  private async ensure(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal) {
     const revision = source.revision || 'main';
     onEvent({ kind: 'status', message: `Looking up ${source.model}@${revision}…` });
     let last = 0;
     return ensureModel({
       store: this.store,
-      hub: { hubUrl: source.hubUrl, accessToken: source.token || undefined },
+      hub: await this.hubOptions(source),
       repo: source.model,
       revision,
       signal,

@@ -1,15 +1,20 @@
 import { downloadToStore, fileKey, manifestKey, refKey, type Store } from '../cache/index.ts';
 import { pipelineFiles, REQUIRED_FILES } from '../diffusion/index.ts';
-import { HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile } from '../hub/index.ts';
+import {
+  GatedRepoError, HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile, type WhoAmI,
+} from '../hub/index.ts';
 import type { FileProgress } from './types.ts';
 
+/** What the Hub said about one commit of a repo, kept beside its files in the cache. */
 export interface Manifest {
   repo: string;
   commit: string;
   license?: string;
   gated: false | 'auto' | 'manual';
+  private?: boolean;
   /** When the Hub listed these files (ms since epoch). */
   listedAt: number;
+  /** The files the pipeline uses. */
   files: RepoFile[];
 }
 
@@ -19,7 +24,30 @@ export interface EnsureResult {
   downloadedBytes: number;
 }
 
+type Hub = HubOptions & { who?: WhoAmI };
+
 const PARALLEL_DOWNLOADS = 2;
+
+/** Resolves the revision with the Hub's API: one request (retried on 429 and 5xx). */
+export async function fetchManifest(hub: Hub, repo: string, revision: string, signal?: AbortSignal): Promise<Manifest> {
+  // An unreachable Hub is not worth waiting for: the caller falls back to the cache at once.
+  const info = await withRetry(() => modelInfo({ ...hub, repo, revision }), {
+    signal,
+    delay: (err, attempt) => (err instanceof HubUnreachableError ? undefined : retryDelay(err, attempt)),
+  });
+  const missing = REQUIRED_FILES.filter((f) => !info.files.some((x) => x.path === f));
+  if (missing.length) throw new Error(`${repo}@${revision} is not an SD-Turbo ONNX model for this app: it has no ${missing.join(', ')}.`);
+  const wanted = new Set(pipelineFiles(info.files.map((f) => f.path)));
+  return {
+    repo: info.id ?? repo,
+    commit: info.sha,
+    license: info.license,
+    gated: info.gated,
+    private: info.private,
+    listedAt: Date.now(),
+    files: info.files.filter((f) => wanted.has(f.path)),
+  };
+}
 
 /**
  * Makes every file the pipeline needs from `repo@revision` complete in the store.
@@ -28,7 +56,7 @@ const PARALLEL_DOWNLOADS = 2;
  */
 export async function ensureModel(p: {
   store: Store;
-  hub: HubOptions;
+  hub: Hub;
   repo: string;
   revision: string;
   onProgress?: (files: FileProgress[], loaded: number, total: number) => void;
@@ -37,31 +65,15 @@ export async function ensureModel(p: {
   const { store, repo, revision } = p;
   let manifest: Manifest;
   try {
-    // Rate limits and 5xx are worth waiting for; an unreachable Hub is not: use the cache at once.
-    const info = await withRetry(() => modelInfo({ ...p.hub, repo, revision }), {
-      signal: p.signal,
-      delay: (err, attempt) => (err instanceof HubUnreachableError ? undefined : retryDelay(err, attempt)),
-    });
-    const missing = REQUIRED_FILES.filter((f) => !info.files.some((x) => x.path === f));
-    if (missing.length) {
-      throw new Error(`${repo}@${revision} is not an SD-Turbo ONNX model for this app: it has no ${missing.join(', ')}.`);
-    }
-    manifest = {
-      repo: info.id ?? repo,
-      commit: info.sha,
-      license: info.license,
-      gated: info.gated,
-      listedAt: Date.now(),
-      files: pipelineFiles(info.files.map((f) => f.path)).map((path) => info.files.find((f) => f.path === path)!),
-    };
-    await store.writeText(manifestKey(repo, manifest.commit), JSON.stringify(manifest, null, 2));
-    await store.writeText(refKey(repo, revision), manifest.commit);
+    manifest = await fetchManifest(p.hub, repo, revision, p.signal);
   } catch (err) {
     if (!(err instanceof HubUnreachableError)) throw err;
     const cached = await cachedManifest(store, repo, revision);
     if (!cached) throw new HubUnreachableError(`${err.message} ${repo}@${revision} is not in the cache yet, so it cannot be used offline.`, 0, undefined, err.url);
     return { manifest: cached, offline: true, downloadedBytes: 0 };
   }
+  await store.writeText(manifestKey(repo, manifest.commit), JSON.stringify(manifest, null, 2));
+  await store.writeText(refKey(repo, revision), manifest.commit);
 
   const progress: (FileProgress & { sha256?: string })[] = [];
   for (const f of manifest.files) {
@@ -69,29 +81,30 @@ export async function ensureModel(p: {
     if (!stored || stored.size !== f.size) progress.push({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false });
   }
   const total = progress.reduce((s, f) => s + f.total, 0);
-  let downloadedBytes = 0;
   const reportProgress = () => p.onProgress?.(progress, progress.reduce((s, f) => s + f.loaded, 0), total);
   reportProgress();
+  let downloadedBytes = 0;
   const queue = [...progress];
   const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const file = f;
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const f = file;
       const report = await downloadToStore(
         store,
-        { key: fileKey(repo, manifest.commit, file.path), size: file.total, sha256: file.sha256 },
-        { open: (offset) => openDownload({ ...p.hub, repo, revision: manifest.commit, path: file.path, offset, signal: p.signal }) },
+        { key: fileKey(repo, manifest.commit, f.path), size: f.total, sha256: f.sha256 },
+        { open: (offset) => openDownload({ ...p.hub, repo, revision: manifest.commit, path: f.path, offset, signal: p.signal }) },
         {
           signal: p.signal,
           retryDelay,
           onBytes: (loaded) => {
-            file.loaded = loaded;
+            f.loaded = loaded;
             reportProgress();
           },
         },
-      );
+      ).catch((err) => {
+        throw explainAccess(err, p.hub, repo);
+      });
       downloadedBytes += report.bytesFetched;
-      file.done = true;
-      file.loaded = file.total;
+      f.done = true;
       reportProgress();
     }
   };
@@ -99,13 +112,32 @@ export async function ensureModel(p: {
   return { manifest, offline: false, downloadedBytes };
 }
 
-/** The manifest of the commit `revision` last resolved to, when all its files are complete. */
-export async function cachedManifest(store: Store, repo: string, revision: string): Promise<Manifest | undefined> {
+/** Gated-repo errors in words that say what to do next. */
+function explainAccess(err: unknown, hub: Hub, repo: string): unknown {
+  if (!(err instanceof GatedRepoError)) return err;
+  const page = `${(hub.hubUrl ?? 'https://huggingface.co').replace(/\/+$/, '')}/${repo}`;
+  const message = hub.accessToken
+    ? `Your account ${hub.who?.name ?? ''} has not been granted access: visit ${page} and accept the license.`.replace('account  has', 'account has')
+    : `This model is gated: paste your Hugging Face token (after accepting the license at ${page}).`;
+  return new GatedRepoError(message, err.status, err.code, err.url);
+}
+
+/**
+ * The manifest of the commit `revision` last resolved to; by default only when all its
+ * files are complete in the store.
+ */
+export async function cachedManifest(
+  store: Store,
+  repo: string,
+  revision: string,
+  opts: { requireComplete?: boolean } = {},
+): Promise<Manifest | undefined> {
   const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : await store.readText(refKey(repo, revision));
   if (!commit) return undefined;
   const text = await store.readText(manifestKey(repo, commit));
   if (!text) return undefined;
   const manifest = JSON.parse(text) as Manifest;
+  if (opts.requireComplete === false) return manifest;
   for (const f of manifest.files) {
     const stored = await store.get(fileKey(repo, commit, f.path));
     if (!stored || stored.size !== f.size) return undefined;

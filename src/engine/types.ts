@@ -1,6 +1,8 @@
 import type { RgbaImage, Stage } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/session.ts';
 export type { BackendChoice } from '../runtime/backend.ts';
+export type { NetworkEntry } from './network-log.ts';
+export type { WhoAmI } from '../hub/whoami.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {
@@ -10,7 +12,10 @@ export interface ModelSource {
   model: string;
   /** Branch, tag, commit or `refs/pr/N`. */
   revision: string;
-  /** A Hugging Face token, for gated and private repos. Used only for requests to `hubUrl`. */
+  /**
+   * A Hugging Face token for this call only, used only for requests to `hubUrl`. Usually left
+   * out: `Engine.signIn` keeps the token for the Hub.
+   */
   token?: string;
   /** `auto` = WebGPU when available, else wasm. */
   backend?: Backend | 'auto';
@@ -28,6 +33,22 @@ export type EngineEvent =
   | { kind: 'status'; message: string }
   | { kind: 'download'; files: FileProgress[]; loaded: number; total: number }
   | { kind: 'stage'; stage: Stage; step?: number; steps?: number };
+
+/** What a model is, before downloading it. */
+export interface ModelCard {
+  model: string;
+  revision: string;
+  commit: string;
+  license?: string;
+  gated: false | 'auto' | 'manual';
+  private: boolean;
+  /** Bytes of the files the pipeline needs. */
+  totalBytes: number;
+  /** Whether all of them are already in the cache. */
+  cached: boolean;
+  /** The model's page on the Hub (license, access requests). */
+  modelUrl: string;
+}
 
 /** The model's files, complete in the cache. */
 export interface DownloadedModel {

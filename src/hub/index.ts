@@ -5,3 +5,4 @@ export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';
 export { fileUrl, openDownload } from './download-file.ts';
 
 export { retryDelay, withRetry, sleep, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+export { whoAmI, type WhoAmI } from './whoami.ts';

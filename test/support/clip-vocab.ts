@@ -69,11 +69,13 @@ export function clipBpePath(): string {
   if (process.env.CLIP_BPE) return process.env.CLIP_BPE;
   const relative = '../shared/data/clip/bpe_simple_vocab_16e6.txt.gz';
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const candidates = [resolve(projectRoot, relative), resolve(process.cwd(), relative)];
+  // CI lays shared/ beside the clone; a clone elsewhere (e.g. /tmp) still finds the workplace's copy.
+  const candidates = [resolve(projectRoot, relative), resolve(process.cwd(), relative), '/work/shared/data/clip/bpe_simple_vocab_16e6.txt.gz'];
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
 /** The text of OpenAI's bpe_simple_vocab_16e6.txt (gunzipped). */
 export function readClipBpe(path: string = clipBpePath()): string {
+  if (!existsSync(path)) throw new Error(`OpenAI CLIP's BPE vocabulary is not at ${path}: set CLIP_BPE to bpe_simple_vocab_16e6.txt.gz.`);
   return gunzipSync(readFileSync(path)).toString('utf8');
 }
