@@ -39,7 +39,8 @@ export class InvalidTokenError extends HubApiError {
 }
 export class RateLimitError extends HubApiError {
   override name = 'RateLimitError';
-  constructor(message: string, status: number, code: string | undefined, url: string, readonly retryAfterSeconds: number) {
+  /** From `Retry-After`; undefined when the browser may not read it (CORS does not expose it). */
+  constructor(message: string, status: number, code: string | undefined, url: string, readonly retryAfterSeconds?: number) {
     super(message, status, code, url);
   }
 }
@@ -68,8 +69,8 @@ export async function toHubError(response: Response, url: string, what: string):
     return new InvalidTokenError('The Hugging Face token was rejected by the Hub (invalid or expired).', s, code, url);
   }
   if (s === 429) {
-    const retry = Number(response.headers.get('Retry-After') ?? '1');
-    return new RateLimitError(`The Hub is rate-limiting requests: ${detail}`, s, code, url, Number.isFinite(retry) ? retry : 1);
+    const retry = Number(response.headers.get('Retry-After') ?? NaN);
+    return new RateLimitError(`The Hub is rate-limiting requests: ${detail}`, s, code, url, Number.isFinite(retry) ? retry : undefined);
   }
   if (s === 404 || s === 401) return new RepoNotFoundError(`${what}: repository not found (${detail})`, s, code, url);
   const reason = message ? `${s} (${message})` : detail;

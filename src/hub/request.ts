@@ -10,7 +10,9 @@ export async function hubFetch(url: string, opts: HubOptions, what: string, init
   const headers = { ...(init.headers as Record<string, string> | undefined), ...authHeaders(url, opts) };
   let response: Response;
   try {
-    response = await doFetch(url, { ...init, headers });
+    // Files go to our own store; the browser's HTTP cache would only keep a second copy
+    // (and answer later Range requests from a stale partial). Metadata must be fresh anyway.
+    response = await doFetch(url, { cache: 'no-store', ...init, headers });
   } catch (err) {
     if ((err as Error)?.name === 'AbortError') throw err;
     throw new HubUnreachableError(`Cannot reach the Hub at ${new URL(url).origin} (${(err as Error).message}).`, 0, undefined, url);

@@ -17,8 +17,11 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDel
 export function retryDelay(err: unknown, attempt: number, policy: RetryPolicy = DEFAULT_RETRY): number | undefined {
   if (attempt >= policy.retries) return undefined;
   if ((err as Error)?.name === 'AbortError') return undefined;
-  if (err instanceof RateLimitError) return Math.min(err.retryAfterSeconds * 1000, policy.maxDelayMs * 4);
   const backoff = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs);
+  if (err instanceof RateLimitError) {
+    // Browsers hide Retry-After unless the server exposes it through CORS: then back off, from 1 s.
+    return err.retryAfterSeconds === undefined ? Math.max(1000, backoff) : Math.min(err.retryAfterSeconds * 1000, policy.maxDelayMs * 4);
+  }
   if (err instanceof HubUnreachableError) return backoff;
   if (err instanceof HubApiError) return err.status >= 500 ? backoff : undefined;
   // A stream that broke mid-body (TypeError: network error, or ended early) is worth resuming.
