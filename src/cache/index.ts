@@ -12,3 +12,4 @@ export {
   type DownloadOptions,
   type DownloadReport,
 } from './download-to-store.ts';
+export { inventory, type CachedRepo, type CachedRevision, type CachedFile } from './inventory.ts';

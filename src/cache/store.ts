@@ -18,7 +18,7 @@ export interface Store {
   openPartial(key: string, offset: number): Promise<PartialWriter>;
   /** Turns the partial at `key` into the complete file (after the caller verified it). */
   complete(key: string): Promise<void>;
-  /** Deletes the complete and the partial file at `key`, if any. */
+  /** Deletes the complete and the partial file at `key`, or everything under `key` when it is a folder. */
   delete(key: string): Promise<void>;
   /** Small text records (refs, manifests), written whole. */
   readText(key: string): Promise<string | undefined>;

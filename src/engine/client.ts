@@ -1,4 +1,5 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import type { CachedRepo } from '../cache/inventory.ts';
 import type { BackendChoice } from '../runtime/backend.ts';
 import type { WhoAmI } from '../hub/whoami.ts';
 import type { Engine } from './engine.ts';
@@ -62,6 +63,27 @@ export class EngineClient {
 
   clearNetworkLog(): Promise<void> {
     return this.engine.clearNetworkLog();
+  }
+
+  /** Every cached repo → revision → file. */
+  cacheContents(): Promise<CachedRepo[]> {
+    return this.engine.cacheContents();
+  }
+
+  /** Deletes everything (no argument), a repo, a commit of it, or one file. */
+  deleteFromCache(target?: { repo?: string; commit?: string; path?: string }): Promise<void> {
+    return this.engine.deleteFromCache(target);
+  }
+
+  /** The browser's figures for this origin's storage, and whether it is safe from eviction. */
+  async storageInfo(): Promise<{ usage: number; quota: number; persisted: boolean }> {
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+    return { usage, quota, persisted: await navigator.storage.persisted() };
+  }
+
+  /** Asks the browser to keep this origin's files under storage pressure (it may say no). */
+  persist(): Promise<boolean> {
+    return navigator.storage.persist();
   }
 
   /** WebGPU or wasm, and why not WebGPU when it is not. */

@@ -1,4 +1,4 @@
-import { fileKey, OpfsStore, type Store } from '../cache/index.ts';
+import { fileKey, inventory, manifestKey, MODELS, OpfsStore, repoKey, type CachedRepo, type Store } from '../cache/index.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
 import { cachedManifest, ensureModel, fetchManifest, type Manifest } from './ensure-model.ts';
@@ -61,6 +61,7 @@ export class Engine {
   async inspect(source: ModelSource): Promise<ModelCard> {
     const revision = source.revision || 'main';
     const cached = await cachedManifest(this.store, source.model, revision, { requireComplete: false });
+    if (!cached && source.offline) throw new Error(`Offline mode: ${source.model}@${revision} is not in the cache.`);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
     const complete = await cachedManifest(this.store, source.model, revision);
     return {
@@ -117,6 +118,24 @@ export class Engine {
     });
   }
 
+  /** Every cached repo, revision and file, with sizes and dates. */
+  cacheContents(): Promise<CachedRepo[]> {
+    return inventory(this.store);
+  }
+
+  /**
+   * Deletes a whole repo, one commit of it (its files, manifest and the refs pointing at it),
+   * or one file, from the cache.
+   */
+  async deleteFromCache(target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {
+    if (!target.repo) return this.store.delete(MODELS);
+    if (!target.commit) return this.store.delete(repoKey(target.repo));
+    if (target.path) return this.store.delete(fileKey(target.repo, target.commit, target.path));
+    await this.store.delete(`${repoKey(target.repo)}/${target.commit}`);
+    await this.store.delete(manifestKey(target.repo, target.commit));
+    for (const r of await inventoryRefs(this.store, target.repo)) if (r.commit === target.commit) await this.store.delete(r.key);
+  }
+
   /** Which backend images will be made on, and why not WebGPU when it is not. */
   async backend(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
     return chooseBackend(prefer);
@@ -155,6 +174,7 @@ export class Engine {
     return ensureModel({
       store: this.store,
       hub: await this.hubOptions(source),
+      offline: source.offline,
       repo: source.model,
       revision,
       signal,
@@ -214,4 +234,9 @@ export class Engine {
       readBytes: async (path) => new Uint8Array(await (await get(path)).arrayBuffer()),
     };
   }
+}
+
+async function inventoryRefs(store: Store, repo: string): Promise<{ key: string; commit: string }[]> {
+  const refs = await store.list(`${repoKey(repo)}/refs`);
+  return Promise.all(refs.map(async (f) => ({ key: f.key, commit: ((await store.readText(f.key)) ?? '').trim() })));
 }

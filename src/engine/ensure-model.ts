@@ -61,8 +61,15 @@ export async function ensureModel(p: {
   revision: string;
   onProgress?: (files: FileProgress[], loaded: number, total: number) => void;
   signal?: AbortSignal;
+  /** Make no request: use the cached commit or fail. */
+  offline?: boolean;
 }): Promise<EnsureResult> {
   const { store, repo, revision } = p;
+  if (p.offline) {
+    const cached = await cachedManifest(store, repo, revision);
+    if (!cached) throw new Error(`Offline mode: ${repo}@${revision} is not in the cache. Turn offline mode off to download it.`);
+    return { manifest: cached, offline: true, downloadedBytes: 0 };
+  }
   let manifest: Manifest;
   try {
     manifest = await fetchManifest(p.hub, repo, revision, p.signal);

@@ -2,6 +2,7 @@ import type { RgbaImage, Stage } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/session.ts';
 export type { BackendChoice } from '../runtime/backend.ts';
 export type { NetworkEntry } from './network-log.ts';
+export type { CachedRepo, CachedRevision, CachedFile } from '../cache/inventory.ts';
 export type { WhoAmI } from '../hub/whoami.ts';
 
 /** What the engine needs to know to find a model. */
@@ -17,6 +18,8 @@ export interface ModelSource {
    * out: `Engine.signIn` keeps the token for the Hub.
    */
   token?: string;
+  /** Like `HF_HUB_OFFLINE`: make no network request at all, use the cached commit. */
+  offline?: boolean;
   /** `auto` = WebGPU when available, else wasm. */
   backend?: Backend | 'auto';
 }

@@ -72,9 +72,10 @@ describe('downloads that survive faults', () => {
       expect(error, `drop at ${at}`).toBeUndefined();
       // Resumed from what had arrived: bytes still in flight when the socket died are lost.
       expect(requests).toHaveLength(2);
-      const resumedAt = Number(requests[1].range?.match(/^bytes=(\d+)-$/)?.[1]);
+      // (Nothing had arrived when the drop came very early: then it starts again without a Range.)
+      const resumedAt = requests[1].range ? Number(requests[1].range.match(/^bytes=(\d+)-$/)?.[1]) : 0;
       expect(resumedAt).toBeLessThanOrEqual(at);
-      expect(requests[1].status).toBe(206);
+      expect(requests[1].status).toBe(resumedAt > 0 ? 206 : 200);
       expect(await opfsSha256(page, (await unetKey())!)).toBe(unetSha);
       extra += received - total;
     }

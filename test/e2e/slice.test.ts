@@ -117,6 +117,20 @@ describe('walking slice in Chromium with WebGPU', () => {
     await page.close();
   });
 
+  it('in offline mode makes no request at all and still generates', async () => {
+    hub.clearLog();
+    const page = await open(context);
+    const seen: string[] = [];
+    page.on('request', (r) => seen.push(r.url()));
+    await page.getByTestId('offline').check();
+    await generate(page);
+    expect(hub.log).toEqual([]);
+    expect(seen.filter((u) => !u.startsWith(app.url) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
+    expect(await page.getByTestId('model-info').textContent()).toContain('offline mode');
+    expect((await resultPixels(page)).data).toEqual(first.data);
+    await page.close();
+  });
+
   it('talks to no origin but the app, the hub and its CDN', () => {
     const allowed = new Set([app.url, hub.url, hub.cdnUrl, 'http://127.0.0.1:9'].map((u) => new URL(u).origin));
     const others = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && !allowed.has(new URL(u).origin));
