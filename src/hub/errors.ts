@@ -72,7 +72,9 @@ export async function toHubError(response: Response, url: string, what: string):
     const retry = Number(response.headers.get('Retry-After') ?? NaN);
     return new RateLimitError(`The Hub is rate-limiting requests: ${detail}`, s, code, url, Number.isFinite(retry) ? retry : undefined);
   }
-  if (s === 404 || s === 401) return new RepoNotFoundError(`${what}: repository not found (${detail})`, s, code, url);
+  // Anonymous requests for private (or missing) repos get a bare 401: the Hub does not say which.
+  if (s === 401) return new RepoNotFoundError(`${what}: repository not found, or it is private: if you have access, use your token.`, s, code, url);
+  if (s === 404) return new RepoNotFoundError(`${what}: repository not found (${detail})`, s, code, url);
   const reason = message ? `${s} (${message})` : detail;
   return new HubApiError(`${what}: the Hub answered ${reason}${s >= 500 ? ', even after retrying' : ''}.`, s, code, url);
 }

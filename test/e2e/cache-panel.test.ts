@@ -2,32 +2,28 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
-import { startApp } from '../support/app-server.ts';
-import { launchChromium } from '../support/browser.ts';
-import { startHub, type Hub } from '../support/hub-server.ts';
+import type { Hub } from '../support/hub-server.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
 const MODEL = 'tiny/sd-turbo-tiny';
+let stack: Stack;
 let hub: Hub;
-let app: Awaited<ReturnType<typeof startApp>>;
+let app: Stack['app'];
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
   await ensureTinyModel(ROOT, MODEL);
-  hub = await startHub({ root: ROOT });
-  app = await startApp();
-  browser = await launchChromium();
+  ({ hub, app, browser } = stack = await startStack(ROOT));
   context = await browser.newContext();
   page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await hub?.close();
+  await stack?.close();
 });
 
 const usage = () => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);

@@ -6,16 +6,16 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
-import { startApp } from '../support/app-server.ts';
-import { launchChromium } from '../support/browser.ts';
-import { startHub, type Hub } from '../support/hub-server.ts';
+import type { Hub } from '../support/hub-server.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 
 const MODEL = 'tiny/sd-turbo-tiny';
 let root: string;
+let stack: Stack;
 let hub: Hub;
-let app: Awaited<ReturnType<typeof startApp>>;
+let app: Stack['app'];
 let browser: Browser;
 let context: BrowserContext;
 
@@ -23,14 +23,10 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'hub-errors-'));
   const repo = await ensureTinyModel(root, MODEL);
   await cp(repo, join(root, 'tiny/no-unet'), { recursive: true, filter: (src) => !src.includes('/unet') });
-  hub = await startHub({ root });
-  app = await startApp();
-  browser = await launchChromium();
+  ({ hub, app, browser } = stack = await startStack(root));
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await hub?.close();
+  await stack?.close();
   await rm(root, { recursive: true, force: true });
 });
 beforeEach(async () => {

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
-import { startApp } from '../support/app-server.ts';
-import { launchChromium } from '../support/browser.ts';
-import { startHub, type Hub } from '../support/hub-server.ts';
+import type { Hub } from '../support/hub-server.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { clearOpfs, opfsFiles, opfsSha256 } from '../support/opfs.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 
@@ -16,8 +15,9 @@ const ROOT = '.cache/hub-root';
 const MODEL = 'tiny/sd-turbo-tiny';
 const UNET = 'unet/model.onnx';
 const TRIALS = Number(process.env.FAULT_TRIALS || 20);
+let stack: Stack;
 let hub: Hub;
-let app: Awaited<ReturnType<typeof startApp>>;
+let app: Stack['app'];
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -29,16 +29,12 @@ beforeAll(async () => {
   const bytes = await readFile(join(repo, UNET));
   unetSha = createHash('sha256').update(bytes).digest('hex');
   unetSize = bytes.length;
-  hub = await startHub({ root: ROOT });
-  app = await startApp();
-  browser = await launchChromium();
+  ({ hub, app, browser } = stack = await startStack(ROOT));
   context = await browser.newContext();
   page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await hub?.close();
+  await stack?.close();
 });
 
 const unetGets = () => hub.log.filter((r) => r.server === 'cdn' && r.path === UNET && r.method === 'GET');

@@ -2,9 +2,9 @@
 // downloading the tiny model from the local hub into OPFS, generating, revisiting.
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp } from '../support/app-server.ts';
 import { launchChromium } from '../support/browser.ts';
-import { startHub, type Hub } from '../support/hub-server.ts';
+import type { Hub } from '../support/hub-server.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
@@ -15,22 +15,19 @@ const MODEL = 'tiny/sd-turbo-tiny';
 const PROMPT = 'a photo of a cat';
 const SEED = 1234;
 
+let stack: Stack;
 let hub: Hub;
-let app: Awaited<ReturnType<typeof startApp>>;
+let app: Stack['app'];
 let browser: Browser;
 let repoDir: string;
 
 beforeAll(async () => {
   repoDir = await ensureTinyModel(ROOT, MODEL);
-  hub = await startHub({ root: ROOT });
-  app = await startApp();
-  browser = await launchChromium();
+  ({ hub, app, browser } = stack = await startStack(ROOT));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await hub?.close();
+  await stack?.close();
 });
 
 const fileDownloads = (h: Hub) => h.log.filter((r) => r.server === 'cdn' || /\/(resolve|resolve-cache)\//.test(r.url));

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
-import { startApp } from '../support/app-server.ts';
-import { launchChromium } from '../support/browser.ts';
-import { startHub, type Hub } from '../support/hub-server.ts';
+import type { Hub } from '../support/hub-server.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { findInStorage } from '../support/storage-scan.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
@@ -17,8 +16,9 @@ const ALICE = 'hf_aliceGrantedToken0123456789';
 const BOB = 'hf_bobNotGrantedToken987654321';
 const GATED = 'tiny/gated';
 let root: string;
+let stack: Stack;
 let hub: Hub;
-let app: Awaited<ReturnType<typeof startApp>>;
+let app: Stack['app'];
 let browser: Browser;
 let context: BrowserContext;
 
@@ -32,14 +32,10 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'hub-token-'));
   await cp(await ensureTinyModel(root, 'tiny/sd-turbo-tiny'), join(root, GATED), { recursive: true });
   await hubJson(['alice']);
-  hub = await startHub({ root });
-  app = await startApp();
-  browser = await launchChromium();
+  ({ hub, app, browser } = stack = await startStack(root));
 });
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await hub?.close();
+  await stack?.close();
   await rm(root, { recursive: true, force: true });
 });
 beforeEach(async () => {

@@ -65,6 +65,8 @@ describe('hub client against the local hub', () => {
   it('raises typed errors with messages a person can act on', async () => {
     await expect(modelInfo({ hubUrl: hub.url, repo: 'acme/nope' })).rejects.toBeInstanceOf(RepoNotFoundError);
     await expect(modelInfo({ hubUrl: hub.url, repo: 'acme/nope', accessToken: TOKENS.alice })).rejects.toBeInstanceOf(RepoNotFoundError);
+    await expect(modelInfo({ hubUrl: hub.url, repo: 'acme/private' })).rejects.toThrow(/or it is private: if you have access, use your token/);
+    expect((await modelInfo({ hubUrl: hub.url, repo: 'acme/private', accessToken: TOKENS.alice })).private).toBe(true);
     await expect(modelInfo({ hubUrl: hub.url, repo: 'acme/tiny', revision: 'nope' })).rejects.toBeInstanceOf(RevisionNotFoundError);
     await expect(modelInfo({ hubUrl: hub.url, repo: 'acme/tiny', accessToken: 'hf_wrong' })).rejects.toBeInstanceOf(InvalidTokenError);
     const { sha } = await modelInfo({ hubUrl: hub.url, repo: 'acme/tiny' });
