@@ -45,9 +45,13 @@ const coldStages = await page.getByTestId('result-info').textContent();
 await page.reload();
 const warm = await clickAndWait(page, 'generate', '[data-testid="result-image"]');
 const warmStages = await page.getByTestId('result-info').textContent();
+await page.getByTestId('seed').fill('1');
+const next = await clickAndWait(page, 'generate', '[data-testid="result-image"]');
+const nextStages = await page.getByTestId('result-info').textContent();
 await context.close();
 console.log(`time to first image, cold (empty cache): ${(cold / 1000).toFixed(1)} s   [${coldStages?.replace(/\s+/g, ' ').trim()}]`);
 console.log(`time to first image, warm (revisit):     ${(warm / 1000).toFixed(1)} s   [${warmStages?.replace(/\s+/g, ' ').trim()}]`);
+console.log(`next image, same page (sessions open):  ${(next / 1000).toFixed(1)} s   [${nextStages?.replace(/\s+/g, ' ').trim()}]`);
 
 // UNet download: into OPFS through the engine (fresh profile each run) vs fetch-and-discard.
 const opfs: number[] = [];

@@ -95,28 +95,41 @@ export async function ensureModel(p: {
   const worker = async () => {
     for (let file = queue.shift(); file; file = queue.shift()) {
       const f = file;
-      const report = await downloadToStore(
-        store,
-        { key: fileKey(repo, manifest.commit, f.path), size: f.total, sha256: f.sha256 },
-        { open: (offset) => openDownload({ ...p.hub, repo, revision: manifest.commit, path: f.path, offset, signal: p.signal }) },
-        {
-          signal: p.signal,
-          retryDelay,
-          onBytes: (loaded) => {
-            f.loaded = loaded;
-            reportProgress();
+      const key = fileKey(repo, manifest.commit, f.path);
+      // One writer per file across tabs: a second tab waits here, then finds the file complete.
+      await withFileLock(key, p.signal, async () => {
+        if ((await store.get(key))?.size === f.total) return;
+        const report = await downloadToStore(
+          store,
+          { key, size: f.total, sha256: f.sha256 },
+          { open: (offset) => openDownload({ ...p.hub, repo, revision: manifest.commit, path: f.path, offset, signal: p.signal }) },
+          {
+            signal: p.signal,
+            retryDelay,
+            onBytes: (loaded) => {
+              f.loaded = loaded;
+              reportProgress();
+            },
           },
-        },
-      ).catch((err) => {
-        throw explainAccess(err, p.hub, repo);
+        ).catch((err) => {
+          throw explainAccess(err, p.hub, repo);
+        });
+        downloadedBytes += report.bytesFetched;
       });
-      downloadedBytes += report.bytesFetched;
       f.done = true;
+      f.loaded = f.total;
       reportProgress();
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, queue.length) }, worker));
   return { manifest, offline: false, downloadedBytes };
+}
+
+/** Runs `fn` holding the Web Lock for one cache key (shared by every tab and worker of the origin). */
+async function withFileLock(key: string, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return fn();
+  await locks.request(`diffusion-studio:${key}`, { signal }, fn);
 }
 
 /** Gated-repo errors in words that say what to do next. */
