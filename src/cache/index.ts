@@ -13,3 +13,4 @@ export {
   type DownloadReport,
 } from './download-to-store.ts';
 export { inventory, type CachedRepo, type CachedRevision, type CachedFile } from './inventory.ts';
+export { IdbStore, IDB_CHUNK } from './idb-store.ts';

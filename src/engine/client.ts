@@ -3,6 +3,7 @@ import type { CachedRepo } from '../cache/inventory.ts';
 import type { BackendChoice } from '../runtime/backend.ts';
 import type { WhoAmI } from '../hub/whoami.ts';
 import type { Engine } from './engine.ts';
+import type { StorageKind } from './storage-choice.ts';
 import type { NetworkEntry } from './network-log.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
@@ -63,6 +64,16 @@ export class EngineClient {
 
   clearNetworkLog(): Promise<void> {
     return this.engine.clearNetworkLog();
+  }
+
+  /** Which backend holds the cache. */
+  storage(): Promise<StorageKind> {
+    return this.engine.storage();
+  }
+
+  /** Switches the cache backend (a setting kept on this device). */
+  useStorage(kind: StorageKind): Promise<StorageKind> {
+    return this.engine.useStorage(kind);
   }
 
   /** Every cached repo → revision → file. */

@@ -1,4 +1,5 @@
-import { fileKey, inventory, manifestKey, MODELS, OpfsStore, repoKey, type CachedRepo, type Store } from '../cache/index.ts';
+import { fileKey, inventory, manifestKey, MODELS, repoKey, type CachedRepo, type Store } from '../cache/index.ts';
+import { loadStorageChoice, makeStore, saveStorageChoice, type StorageKind } from './storage-choice.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
 import { cachedManifest, ensureModel, fetchManifest, type Manifest } from './ensure-model.ts';
@@ -25,7 +26,27 @@ export class Engine {
   private readonly network = new NetworkLog();
   private readonly fetch = this.network.wrap();
 
-  constructor(private readonly store: Store = new OpfsStore()) {}
+  private store!: Store;
+  private readonly ready: Promise<void>;
+
+  /** With no store given, uses the backend chosen in settings (OPFS by default, IndexedDB without OPFS). */
+  constructor(store?: Store) {
+    this.ready = store ? Promise.resolve(void (this.store = store)) : loadStorageChoice().then((kind) => void (this.store = makeStore(kind)));
+  }
+
+  /** Which backend holds the cache: `opfs` or `indexeddb`. */
+  async storage(): Promise<StorageKind> {
+    await this.ready;
+    return this.store.kind as StorageKind;
+  }
+
+  /** Switches the cache to another backend (files already cached in the other stay there). */
+  async useStorage(kind: StorageKind): Promise<StorageKind> {
+    await this.ready;
+    this.store = makeStore(kind);
+    await saveStorageChoice(this.store.kind as StorageKind);
+    return this.store.kind as StorageKind;
+  }
 
   /**
    * Checks a Hugging Face token with the Hub (`whoami-v2`) and, if it is valid, uses it for
@@ -60,6 +81,7 @@ export class Engine {
    */
   async inspect(source: ModelSource): Promise<ModelCard> {
     const revision = source.revision || 'main';
+    await this.ready;
     const cached = await cachedManifest(this.store, source.model, revision, { requireComplete: false });
     if (!cached && source.offline) throw new Error(`Offline mode: ${source.model}@${revision} is not in the cache.`);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
@@ -119,7 +141,8 @@ export class Engine {
   }
 
   /** Every cached repo, revision and file, with sizes and dates. */
-  cacheContents(): Promise<CachedRepo[]> {
+  async cacheContents(): Promise<CachedRepo[]> {
+    await this.ready;
     return inventory(this.store);
   }
 
@@ -128,6 +151,7 @@ export class Engine {
    * or one file, from the cache.
    */
   async deleteFromCache(target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {
+    await this.ready;
     if (!target.repo) return this.store.delete(MODELS);
     if (!target.commit) return this.store.delete(repoKey(target.repo));
     if (target.path) return this.store.delete(fileKey(target.repo, target.commit, target.path));
@@ -171,6 +195,7 @@ export class Engine {
     const revision = source.revision || 'main';
     onEvent({ kind: 'status', message: `Looking up ${source.model}@${revision}…` });
     let last = 0;
+    await this.ready;
     return ensureModel({
       store: this.store,
       hub: await this.hubOptions(source),

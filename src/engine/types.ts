@@ -2,6 +2,7 @@ import type { RgbaImage, Stage } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/session.ts';
 export type { BackendChoice } from '../runtime/backend.ts';
 export type { NetworkEntry } from './network-log.ts';
+export type { StorageKind } from './storage-choice.ts';
 export type { CachedRepo, CachedRevision, CachedFile } from '../cache/inventory.ts';
 export type { WhoAmI } from '../hub/whoami.ts';
 

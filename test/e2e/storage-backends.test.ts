@@ -1,0 +1,108 @@
+// The IndexedDB backend: chosen in the cache panel, files in chunks of at most 8 MiB,
+// byte-identical (the image matches the reference), kept across reloads, resumable.
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { act, openApp } from '../support/app-driver.ts';
+import type { Hub } from '../support/hub-server.ts';
+import { opfsFiles } from '../support/opfs.ts';
+import { pixelDiff, resultPixels } from '../support/pixels.ts';
+import { referenceImage } from '../support/reference.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { ensureTinyModel } from '../support/tiny-model.ts';
+
+const ROOT = '.cache/hub-root';
+const MODEL = 'tiny/sd-turbo-tiny';
+let stack: Stack;
+let hub: Hub;
+let context: BrowserContext;
+let page: Page;
+let repoDir: string;
+
+beforeAll(async () => {
+  repoDir = await ensureTinyModel(ROOT, MODEL);
+  stack = await startStack(ROOT);
+  hub = stack.hub;
+  context = await stack.browser.newContext();
+  page = await openApp(context, stack.app.url, { hub: hub.url, model: MODEL });
+});
+afterAll(() => stack?.close());
+
+/** Sizes of the chunk records of every file in the IndexedDB backend. */
+function idbChunks(p: Page): Promise<Record<string, number[]>> {
+  return p.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const r = indexedDB.open('diffusion-studio-files');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const store = db.transaction('files').objectStore('files');
+    const all = await new Promise<[IDBValidKey[], unknown[]]>((ok) => {
+      const k = store.getAllKeys();
+      k.onsuccess = () => {
+        const v = store.getAll();
+        v.onsuccess = () => ok([k.result, v.result]);
+      };
+    });
+    const out: Record<string, number[]> = {};
+    all[0].forEach((key, i) => {
+      const m = String(key).match(/^chunk:(.*)#(\d+)$/);
+      if (m) (out[m[1]] ??= [])[Number(m[2])] = (all[1][i] as Blob).size;
+    });
+    db.close();
+    return out;
+  });
+}
+
+const fileDownloads = () => hub.log.filter((r) => r.server === 'cdn' || /\/(resolve|resolve-cache)\//.test(r.url));
+
+describe('IndexedDB backend', () => {
+  let first: number[];
+
+  it('is chosen in the cache panel, stores chunks of at most 8 MiB, and the image matches the reference', async () => {
+    await page.getByTestId('storage-backend').selectOption('indexeddb');
+    await expect.poll(() => page.getByTestId('cache-location').textContent()).toContain('IndexedDB');
+    expect(await act(page, 'generate', { prompt: 'a photo of a cat', seed: 99 })).toBeUndefined();
+    const chunks = await idbChunks(page);
+    const unet = Object.entries(chunks).find(([k]) => k.endsWith('/unet/model.onnx'))![1];
+    expect(unet.length).toBe(5); // 35.6 MB in 8 MiB pieces
+    expect(Math.max(...Object.values(chunks).flat())).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(Object.keys(await opfsFiles(page)).filter((k) => k.startsWith('models/'))).toEqual([]);
+    first = (await resultPixels(page)).data;
+    const ref = await referenceImage(repoDir, { prompt: 'a photo of a cat', seed: 99, steps: 1 });
+    const diff = pixelDiff(first, ref.image.data);
+    expect(Math.max(...diff.mean)).toBeLessThanOrEqual(1);
+    expect(Math.max(...diff.max)).toBeLessThanOrEqual(4);
+  });
+
+  it('survives a reload: the choice is kept and nothing is downloaded again', async () => {
+    await page.reload();
+    await expect.poll(() => page.getByTestId('storage-backend').inputValue()).toBe('indexeddb');
+    hub.clearLog();
+    expect(await act(page, 'generate', { prompt: 'a photo of a cat', seed: 99 })).toBeUndefined();
+    expect(fileDownloads()).toEqual([]);
+    expect((await resultPixels(page)).data).toEqual(first);
+  });
+
+  it('resumes a cancelled download from the chunks already stored', async () => {
+    await page.getByTestId('delete-all').click();
+    await expect.poll(() => idbChunks(page)).toEqual({});
+    hub.faults.set([{ path: 'unet/model.onnx', throttleBytesPerSec: 10_000_000, times: 1 }]);
+    hub.clearLog();
+    await page.getByTestId('download').click();
+    await expect.poll(() => hub.log.find((r) => r.server === 'cdn' && r.path === 'unet/model.onnx')?.bytesSent ?? 0, { timeout: 30_000 }).toBeGreaterThan(18_000_000);
+    await page.getByTestId('cancel').click();
+    await page.waitForSelector('[data-testid="error"]');
+    const kept = (Object.entries(await idbChunks(page)).find(([k]) => k.endsWith('/unet/model.onnx'))?.[1] ?? []).reduce((a, b) => a + b, 0);
+    expect(kept).toBeGreaterThan(8 * 1024 * 1024);
+    hub.clearLog();
+    expect(await act(page, 'download')).toBeUndefined();
+    expect(hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx').map((r) => r.range)).toEqual([`bytes=${kept}-`]);
+  });
+
+  it('switching back to OPFS uses OPFS again', async () => {
+    await page.getByTestId('storage-backend').selectOption('opfs');
+    await expect.poll(() => page.getByTestId('cache-location').textContent()).toContain('OPFS');
+    expect(await act(page, 'download')).toBeUndefined();
+    expect(Object.keys(await opfsFiles(page)).some((k) => k.endsWith('/unet/model.onnx'))).toBe(true);
+  });
+});
