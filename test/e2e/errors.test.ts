@@ -95,6 +95,24 @@ describe('bad input gets a clear message and loses nothing', () => {
     expect(completeUnet(await opfsFiles(page))).toHaveLength(1);
   });
 
+  it('pause keeps what arrived; resume continues from there', async () => {
+    hub.faults.add({ path: 'unet/model.onnx', throttleBytesPerSec: 8_000_000, times: 1 });
+    const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
+    await page.getByTestId('download').click();
+    await expect.poll(() => hub.log.find((r) => r.server === 'cdn' && r.path === 'unet/model.onnx')?.bytesSent ?? 0, { timeout: 30_000 }).toBeGreaterThan(4_000_000);
+    await page.getByTestId('pause').click();
+    await page.waitForSelector('[data-testid="resume"]');
+    expect(await page.getByRole('status').textContent()).toContain('Paused');
+    expect(await page.$('[data-testid="error"]')).toBeNull();
+    const kept = Object.entries(await opfsFiles(page)).find(([k]) => k.endsWith('/unet/model.onnx.incomplete'))![1];
+    hub.clearLog();
+    await page.getByTestId('resume').click();
+    await page.waitForSelector('[data-testid="download-info"]', { timeout: 60_000 });
+    const again = hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx' && r.method === 'GET');
+    expect(again.map((r) => r.range)).toEqual([`bytes=${kept}-`]);
+    expect(completeUnet(await opfsFiles(page))).toHaveLength(1);
+  });
+
   it('cancel stops the download, keeps what arrived, and the next attempt continues from there', async () => {
     hub.faults.add({ path: 'unet/model.onnx', throttleBytesPerSec: 8_000_000, times: 1 });
     const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });

@@ -182,7 +182,9 @@ describe('whoami-v2', () => {
   });
 
   it('refuses a bad token and an anonymous call with 401', async () => {
-    await expectHubError(await get('/api/whoami-v2', { headers: auth('hf_not_a_token') }), 401, null, 'Invalid credentials in Authorization header');
+    const bad = await get('/api/whoami-v2', { headers: auth('hf_not_a_token') });
+    expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+    await expectHubError(bad, 401, null, 'Invalid credentials in Authorization header');
     await expectHubError(await get('/api/whoami-v2'), 401, null, 'Invalid username or password.');
   });
 });

@@ -199,7 +199,9 @@ function authenticate(config: HubConfig, authorization: string | undefined): Tok
   if (authorization === undefined) return undefined;
   const token = /^Bearer\s+(\S+)$/i.exec(authorization.trim())?.[1];
   const info = token ? config.tokens[token] : undefined;
-  if (!info) throw new HubError(401, 'Invalid credentials in Authorization header');
+  // A Bearer challenge, as RFC 6750 asks of a 401 for a bad token (the issue asks for it; the
+  // live Hub's exact realm string is not recorded anywhere we could read).
+  if (!info) throw new HubError(401, 'Invalid credentials in Authorization header', undefined, { 'WWW-Authenticate': 'Bearer realm="Authentication required", charset="UTF-8"' });
   return info;
 }
 
