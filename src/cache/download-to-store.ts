@@ -112,7 +112,11 @@ async function fill(store: Store, target: DownloadTarget, source: DownloadSource
       offset = onDisk;
     }
   }
-  if (offset !== target.size) throw new DownloadSizeError(`${target.key}: expected ${target.size} bytes, got ${offset}.`);
+  // Trust the storage, not our count: a backend that wrote less than it was given must not pass.
+  const stored = await store.partialSize(target.key);
+  if (offset !== target.size || stored !== target.size) {
+    throw new DownloadSizeError(`${target.key}: expected ${target.size} bytes, the store holds ${stored}.`);
+  }
   return hasher?.digest('hex');
 }
 

@@ -72,7 +72,10 @@ export class OpfsStore implements Store {
       let at = offset;
       return {
         write: async (chunk) => {
-          at += access.write(chunk, { at });
+          // Chromium writes what fits and returns the count when the quota runs out mid-chunk.
+          const written = access.write(chunk, { at });
+          at += written;
+          if (written !== chunk.byteLength) throw new DOMException(`Only ${written} of ${chunk.byteLength} bytes could be written.`, 'QuotaExceededError');
         },
         flush: async () => access.flush(),
         close: async () => {

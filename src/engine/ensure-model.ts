@@ -88,6 +88,7 @@ export async function ensureModel(p: {
     if (!stored || stored.size !== f.size) progress.push({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false });
   }
   const total = progress.reduce((s, f) => s + f.total, 0);
+  await checkRoom(total - (await Promise.all(progress.map((f) => store.partialSize(fileKey(repo, manifest.commit, f.path))))).reduce((a, b) => a + b, 0));
   const reportProgress = () => p.onProgress?.(progress, progress.reduce((s, f) => s + f.loaded, 0), total);
   reportProgress();
   let downloadedBytes = 0;
@@ -111,7 +112,8 @@ export async function ensureModel(p: {
               reportProgress();
             },
           },
-        ).catch((err) => {
+        ).catch(async (err) => {
+          if ((err as DOMException)?.name === 'QuotaExceededError') throw await roomError(f.total - (await store.partialSize(key)), f.path);
           throw explainAccess(err, p.hub, repo);
         });
         downloadedBytes += report.bytesFetched;
@@ -123,6 +125,37 @@ export async function ensureModel(p: {
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, queue.length) }, worker));
   return { manifest, offline: false, downloadedBytes };
+}
+
+const browserEstimate = () => globalThis.navigator?.storage?.estimate?.() ?? Promise.resolve({} as StorageEstimate);
+
+/** Refuses to start a download that cannot fit in what the browser allows this site. */
+export async function checkRoom(needed: number, estimateFn: () => Promise<StorageEstimate> = browserEstimate): Promise<void> {
+  const estimate = await estimateFn().catch(() => undefined);
+  if (!estimate?.quota || needed <= 0) return;
+  const free = estimate.quota - (estimate.usage ?? 0);
+  if (needed > free) throw await roomError(needed, undefined, estimate);
+}
+
+async function roomError(needed: number, path?: string, estimate?: StorageEstimate): Promise<QuotaError> {
+  const e = estimate ?? (await browserEstimate().catch(() => undefined));
+  const free = Math.max(0, (e?.quota ?? 0) - (e?.usage ?? 0));
+  const where = path ? `The browser ran out of room for this site while writing ${path}` : 'Not enough room to download this model';
+  return new QuotaError(
+    `${where}: it needs ${mb(needed)} more and ${mb(free)} is free for this site. ` +
+      'Delete models you no longer use in the cache panel, or free disk space, then try again; what was already downloaded is kept.',
+    needed,
+    free,
+  );
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+export class QuotaError extends Error {
+  override name = 'QuotaError';
+  constructor(message: string, readonly needed: number, readonly free: number) {
+    super(message);
+  }
 }
 
 /** Runs `fn` holding the Web Lock for one cache key (shared by every tab and worker of the origin). */

@@ -1,0 +1,48 @@
+// Quota: running out of room mid-download gives a clear message, keeps what was written for
+// resuming, and never marks a short file complete. The quota is lowered for real through the
+// DevTools protocol (Storage.overrideQuotaForOrigin), which makes the browser refuse writes.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { act, openApp } from '../support/app-driver.ts';
+import { opfsFiles } from '../support/opfs.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { ensureTinyModel } from '../support/tiny-model.ts';
+
+const ROOT = '.cache/hub-root';
+const MODEL = 'tiny/sd-turbo-tiny';
+let stack: Stack;
+let repoDir: string;
+
+beforeAll(async () => {
+  repoDir = await ensureTinyModel(ROOT, MODEL);
+  stack = await startStack(ROOT);
+});
+afterAll(() => stack?.close());
+
+describe('quota', () => {
+  it('a full disk mid-download: clear message, partials kept, nothing short marked complete, resumes with room', async () => {
+    const context = await stack.browser.newContext();
+    const page = await openApp(context, stack.app.url, { hub: stack.hub.url, model: MODEL });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: stack.app.url, quotaSize: 20 * 1024 * 1024 });
+    const error = await act(page, 'download');
+    expect(error).toMatch(/The browser ran out of room for this site while writing \S+: it needs \d+\.\d MB more and \d+\.\d MB is free for this site\./);
+    expect(error).toContain('Delete models you no longer use in the cache panel');
+    expect(error).toContain('what was already downloaded is kept');
+    const files = await opfsFiles(page);
+    for (const [key, size] of Object.entries(files)) {
+      const m = key.match(/^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/(.+)$/);
+      if (m && !m[1].endsWith('.incomplete')) expect(size, key).toBe((await stat(join(repoDir, m[1]))).size);
+    }
+    const kept = Object.entries(files).filter(([k]) => k.endsWith('.incomplete')).reduce((s, [, n]) => s + n, 0);
+    expect(kept).toBeGreaterThan(0);
+
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: stack.app.url });
+    stack.hub.clearLog();
+    expect(await act(page, 'download')).toBeUndefined();
+    const resumed = stack.hub.log.filter((r) => r.server === 'cdn' && r.range);
+    expect(resumed.length).toBeGreaterThan(0);
+    await context.close();
+  });
+});
