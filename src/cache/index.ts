@@ -14,3 +14,4 @@ export {
 } from './download-to-store.ts';
 export { inventory, type CachedRepo, type CachedRevision, type CachedFile } from './inventory.ts';
 export { IdbStore, IDB_CHUNK } from './idb-store.ts';
+export { LocalModelFolder, handleDir, filesDir, type Dir, type FoundHow } from './local-folder.ts';

@@ -66,6 +66,15 @@ export class EngineClient {
     return this.engine.clearNetworkLog();
   }
 
+  /** Uses a folder the user already has, in place (see `Engine.useLocalFolder`). */
+  useLocalFolder(folder: FileSystemDirectoryHandle | File[]): Promise<string[]> {
+    return this.engine.useLocalFolder(folder);
+  }
+
+  forgetLocalFolders(): Promise<string[]> {
+    return this.engine.forgetLocalFolders();
+  }
+
   /** Which backend holds the cache. */
   storage(): Promise<StorageKind> {
     return this.engine.storage();

@@ -1,4 +1,4 @@
-import { fileKey, inventory, manifestKey, MODELS, repoKey, type CachedRepo, type Store } from '../cache/index.ts';
+import { fileKey, filesDir, handleDir, inventory, LocalModelFolder, manifestKey, MODELS, repoKey, type CachedRepo, type Store } from '../cache/index.ts';
 import { loadStorageChoice, makeStore, saveStorageChoice, type StorageKind } from './storage-choice.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
@@ -23,6 +23,7 @@ export class Engine {
   private loaded?: Loaded;
   private controller?: AbortController;
   private readonly tokens = new TokenKeeper();
+  private local: LocalModelFolder[] = [];
   private readonly network = new NetworkLog();
   private readonly fetch = this.network.wrap();
 
@@ -32,6 +33,28 @@ export class Engine {
   /** With no store given, uses the backend chosen in settings (OPFS by default, IndexedDB without OPFS). */
   constructor(store?: Store) {
     this.ready = store ? Promise.resolve(void (this.store = store)) : loadStorageChoice().then((kind) => void (this.store = makeStore(kind)));
+  }
+
+  /**
+   * Uses a folder the user already has (a plain model folder or a Hugging Face cache folder)
+   * in place: files found there are not downloaded. Pass a directory handle, or the files of
+   * an `<input type="file" webkitdirectory>`. Returns the names of the folders in use.
+   */
+  useLocalFolder(folder: FileSystemDirectoryHandle | File[]): string[] {
+    const dir = Array.isArray(folder) ? filesDir(folder) : handleDir(folder);
+    this.local = [...this.local.filter((l) => l.name !== dir.name), new LocalModelFolder(dir)];
+    this.loaded = undefined;
+    return this.localFolders();
+  }
+
+  /** Stops using local folders (nothing in them is touched). */
+  forgetLocalFolders(): string[] {
+    this.local = [];
+    return [];
+  }
+
+  localFolders(): string[] {
+    return this.local.map((l) => l.name);
   }
 
   /** Which backend holds the cache: `opfs` or `indexeddb`. */
@@ -106,8 +129,8 @@ export class Engine {
    */
   async download(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<DownloadedModel> {
     return this.withSignal(async (signal) => {
-      const { manifest, offline, downloadedBytes } = await this.ensure(source, onEvent, signal);
-      return { model: source.model, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes, files: manifest.files.map((f) => ({ path: f.path, size: f.size })) };
+      const { manifest, offline, downloadedBytes, sources } = await this.ensure(source, onEvent, signal);
+      return { model: source.model, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes, files: filesWithSources(manifest, sources) };
     });
   }
 
@@ -200,6 +223,7 @@ export class Engine {
       store: this.store,
       hub: await this.hubOptions(source),
       offline: source.offline,
+      local: this.local,
       repo: source.model,
       revision,
       signal,
@@ -223,7 +247,7 @@ export class Engine {
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
     const runtime = await createRuntime(source.backend ?? 'auto');
-    const models = await loadSdTurbo(this.reader(manifest), runtime.createRunner, (c) =>
+    const models = await loadSdTurbo(this.reader(manifest, ensured.localFiles), runtime.createRunner, (c) =>
       onEvent({ kind: 'status', message: `Loading ${c} on ${runtime.backend}…` }),
     );
     const prepared: PreparedModel = {
@@ -231,7 +255,7 @@ export class Engine {
       revision,
       commit: manifest.commit,
       offline: ensured.offline,
-      files: manifest.files.map((f) => ({ path: f.path, size: f.size })),
+      files: filesWithSources(manifest, ensured.sources),
       downloadedBytes: ensured.downloadedBytes,
       backend: runtime.backend,
       fallbackReason: runtime.fallbackReason,
@@ -247,9 +271,9 @@ export class Engine {
     return { ...l, prepared: { ...l.prepared, offline, downloadedBytes: 0 } };
   }
 
-  private reader(manifest: Manifest): RepoReader {
+  private reader(manifest: Manifest, localFiles: Map<string, File>): RepoReader {
     const get = async (path: string) => {
-      const blob = await this.store.get(fileKey(manifest.repo, manifest.commit, path));
+      const blob = localFiles.get(path) ?? (await this.store.get(fileKey(manifest.repo, manifest.commit, path)));
       if (!blob) throw new Error(`${path} is missing from the cache.`);
       return blob;
     };
@@ -259,6 +283,10 @@ export class Engine {
       readBytes: async (path) => new Uint8Array(await (await get(path)).arrayBuffer()),
     };
   }
+}
+
+function filesWithSources(manifest: Manifest, sources: Record<string, string>) {
+  return manifest.files.map((f) => ({ path: f.path, size: f.size, source: sources[f.path] ?? 'cache' }));
 }
 
 async function inventoryRefs(store: Store, repo: string): Promise<{ key: string; commit: string }[]> {

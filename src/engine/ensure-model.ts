@@ -1,4 +1,4 @@
-import { downloadToStore, fileKey, manifestKey, refKey, type Store } from '../cache/index.ts';
+import { downloadToStore, fileKey, manifestKey, refKey, type LocalModelFolder, type Store } from '../cache/index.ts';
 import { pipelineFiles, REQUIRED_FILES } from '../diffusion/index.ts';
 import {
   GatedRepoError, HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile, type WhoAmI,
@@ -22,6 +22,10 @@ export interface EnsureResult {
   manifest: Manifest;
   offline: boolean;
   downloadedBytes: number;
+  /** Files used in place from a folder of the user's, by path in the repo. */
+  localFiles: Map<string, File>;
+  /** Where each file comes from, in words: `cache`, `download`, `folder “name” (…)`. */
+  sources: Record<string, string>;
 }
 
 type Hub = HubOptions & { who?: WhoAmI };
@@ -63,30 +67,37 @@ export async function ensureModel(p: {
   signal?: AbortSignal;
   /** Make no request: use the cached commit or fail. */
   offline?: boolean;
+  /** Folders of the user's to take files from, in place, before downloading them. */
+  local?: LocalModelFolder[];
 }): Promise<EnsureResult> {
   const { store, repo, revision } = p;
+  const fromCache = async (): Promise<EnsureResult | undefined> => {
+    const cached = await cachedManifest(store, repo, revision, { requireComplete: false });
+    if (!cached) return undefined;
+    const found = await locate(store, cached, p.local ?? []);
+    if (found.missing.length) return undefined;
+    return { manifest: cached, offline: true, downloadedBytes: 0, localFiles: found.localFiles, sources: found.sources };
+  };
   if (p.offline) {
-    const cached = await cachedManifest(store, repo, revision);
+    const cached = await fromCache();
     if (!cached) throw new Error(`Offline mode: ${repo}@${revision} is not in the cache. Turn offline mode off to download it.`);
-    return { manifest: cached, offline: true, downloadedBytes: 0 };
+    return cached;
   }
   let manifest: Manifest;
   try {
     manifest = await fetchManifest(p.hub, repo, revision, p.signal);
   } catch (err) {
     if (!(err instanceof HubUnreachableError)) throw err;
-    const cached = await cachedManifest(store, repo, revision);
+    const cached = await fromCache();
     if (!cached) throw new HubUnreachableError(`${err.message} ${repo}@${revision} is not in the cache yet, so it cannot be used offline.`, 0, undefined, err.url);
-    return { manifest: cached, offline: true, downloadedBytes: 0 };
+    return cached;
   }
   await store.writeText(manifestKey(repo, manifest.commit), JSON.stringify(manifest, null, 2));
   await store.writeText(refKey(repo, revision), manifest.commit);
 
-  const progress: (FileProgress & { sha256?: string })[] = [];
-  for (const f of manifest.files) {
-    const stored = await store.get(fileKey(repo, manifest.commit, f.path));
-    if (!stored || stored.size !== f.size) progress.push({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false });
-  }
+  const found = await locate(store, manifest, p.local ?? []);
+  const progress: (FileProgress & { sha256?: string })[] = found.missing.map((f) => ({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false }));
+  for (const f of found.missing) found.sources[f.path] = 'download';
   const total = progress.reduce((s, f) => s + f.total, 0);
   await checkRoom(total - (await Promise.all(progress.map((f) => store.partialSize(fileKey(repo, manifest.commit, f.path))))).reduce((a, b) => a + b, 0));
   const reportProgress = () => p.onProgress?.(progress, progress.reduce((s, f) => s + f.loaded, 0), total);
@@ -124,10 +135,34 @@ export async function ensureModel(p: {
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, queue.length) }, worker));
-  return { manifest, offline: false, downloadedBytes };
+  return { manifest, offline: false, downloadedBytes, localFiles: found.localFiles, sources: found.sources };
 }
 
 const browserEstimate = () => globalThis.navigator?.storage?.estimate?.() ?? Promise.resolve({} as StorageEstimate);
+
+/** Which files are complete in the store, which a local folder has, and which are missing. */
+async function locate(store: Store, manifest: Manifest, local: LocalModelFolder[]) {
+  const localFiles = new Map<string, File>();
+  const sources: Record<string, string> = {};
+  const missing: RepoFile[] = [];
+  next: for (const f of manifest.files) {
+    const stored = await store.get(fileKey(manifest.repo, manifest.commit, f.path));
+    if (stored?.size === f.size) {
+      sources[f.path] = 'cache';
+      continue;
+    }
+    for (const folder of local) {
+      const hit = await folder.find(manifest.repo, manifest.commit, f);
+      if (hit) {
+        localFiles.set(f.path, hit.file);
+        sources[f.path] = `folder “${folder.name}” (${hit.how})`;
+        continue next;
+      }
+    }
+    missing.push(f);
+  }
+  return { localFiles, sources, missing };
+}
 
 /** Refuses to start a download that cannot fit in what the browser allows this site. */
 export async function checkRoom(needed: number, estimateFn: () => Promise<StorageEstimate> = browserEstimate): Promise<void> {

@@ -61,7 +61,8 @@ export interface DownloadedModel {
   commit: string;
   /** True when the Hub could not be reached and the cached commit was used. */
   offline: boolean;
-  files: { path: string; size: number }[];
+  /** Each file, and where it comes from: `cache`, `download` (just now), `folder “name” (…)`. */
+  files: { path: string; size: number; source: string }[];
   /** Bytes downloaded by this call (0 on a warm start). */
   downloadedBytes: number;
 }
