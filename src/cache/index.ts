@@ -15,3 +15,5 @@ export {
 export { inventory, type CachedRepo, type CachedRevision, type CachedFile } from './inventory.ts';
 export { IdbStore, IDB_CHUNK } from './idb-store.ts';
 export { LocalModelFolder, handleDir, filesDir, type Dir, type FoundHow } from './local-folder.ts';
+export { contentId, verifyFiles, type Mismatch } from './verify.ts';
+export { exportSnapshot, type ExportLayout } from './export.ts';

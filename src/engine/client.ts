@@ -75,6 +75,16 @@ export class EngineClient {
     return this.engine.forgetLocalFolders();
   }
 
+  /** Re-hashes a cached repo against the Hub's ids; lists mismatches. */
+  verify(repo: string): Promise<{ checked: number; mismatches: { commit: string; path: string; expected: string; actual: string }[] }> {
+    return this.engine.verify(repo);
+  }
+
+  /** Writes a cached commit into a folder (from `showDirectoryPicker`), plain or in the HF cache layout. */
+  exportModel(p: { repo: string; commit: string; layout: 'hf-cache' | 'plain'; target: FileSystemDirectoryHandle }): Promise<{ written: string[] }> {
+    return this.engine.exportModel(p);
+  }
+
   /** Which backend holds the cache. */
   storage(): Promise<StorageKind> {
     return this.engine.storage();

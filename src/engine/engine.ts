@@ -1,4 +1,7 @@
-import { fileKey, filesDir, handleDir, inventory, LocalModelFolder, manifestKey, MODELS, repoKey, type CachedRepo, type Store } from '../cache/index.ts';
+import {
+  exportSnapshot, fileKey, filesDir, handleDir, inventory, LocalModelFolder, manifestKey, MODELS, repoKey, verifyFiles,
+  type CachedRepo, type ExportLayout, type Mismatch, type Store,
+} from '../cache/index.ts';
 import { loadStorageChoice, makeStore, saveStorageChoice, type StorageKind } from './storage-choice.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
@@ -181,6 +184,38 @@ export class Engine {
     await this.store.delete(`${repoKey(target.repo)}/${target.commit}`);
     await this.store.delete(manifestKey(target.repo, target.commit));
     for (const r of await inventoryRefs(this.store, target.repo)) if (r.commit === target.commit) await this.store.delete(r.key);
+  }
+
+  /**
+   * Re-hashes every cached file of a repo against the Hub's ids (sha256 for LFS files, git blob
+   * id otherwise), like `hf cache verify`. Needs no network: the ids are in the cached manifests.
+   */
+  async verify(repo: string): Promise<{ checked: number; mismatches: (Mismatch & { commit: string })[] }> {
+    await this.ready;
+    const out = { checked: 0, mismatches: [] as (Mismatch & { commit: string })[] };
+    for (const r of (await inventory(this.store)).filter((x) => x.repo === repo)) {
+      for (const rev of r.revisions) {
+        const manifest = await this.manifestOf(repo, rev.commit);
+        const result = await verifyFiles(manifest?.files ?? [], (path) => this.store.get(fileKey(repo, rev.commit, path)));
+        out.checked += result.checked;
+        out.mismatches.push(...result.mismatches.map((m) => ({ ...m, commit: rev.commit })));
+      }
+    }
+    return out;
+  }
+
+  /** Writes a cached commit into a folder the user chose, as a plain folder or in the Hugging Face cache layout. */
+  async exportModel(p: { repo: string; commit: string; layout: ExportLayout; target: FileSystemDirectoryHandle }): Promise<{ written: string[] }> {
+    await this.ready;
+    const manifest = await this.manifestOf(p.repo, p.commit);
+    if (!manifest) throw new Error(`${p.repo}@${p.commit} is not in the cache.`);
+    const refs = (await inventory(this.store)).find((r) => r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit)?.refs ?? [];
+    return exportSnapshot({ ...p, refs, files: manifest.files, get: (path) => this.store.get(fileKey(p.repo, p.commit, path)) });
+  }
+
+  private async manifestOf(repo: string, commit: string): Promise<Manifest | undefined> {
+    const text = await this.store.readText(manifestKey(repo, commit));
+    return text ? (JSON.parse(text) as Manifest) : undefined;
   }
 
   /** Which backend images will be made on, and why not WebGPU when it is not. */

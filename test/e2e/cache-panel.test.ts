@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
 import type { Hub } from '../support/hub-server.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { opfsFiles } from '../support/opfs.ts';
+import { opfsFiles, opfsSha256 } from '../support/opfs.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
@@ -26,6 +26,13 @@ afterAll(async () => {
   await stack?.close();
 });
 
+const opfsText = (key: string) =>
+  page.evaluate(async (k) => {
+    let dir = await navigator.storage.getDirectory();
+    const parts = k.split('/');
+    for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+    return (await dir.getFileHandle(parts.at(-1)!)).getFile().then((f) => f.text());
+  }, key);
 const usage = () => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 const panelFiles = () => page.locator('[data-testid="cache-file"] td:first-child').allTextContents();
 
@@ -63,6 +70,49 @@ describe('cache panel', () => {
     expect(await act(page, 'download')).toBeUndefined();
     expect(hub.log.some((r) => r.server === 'cdn' && r.path === 'unet/model.onnx')).toBe(true);
     await expect.poll(panelFiles).toContain('unet/model.onnx');
+  });
+
+  it('Verify passes on intact files and names a file with a flipped byte', async () => {
+    const repoRow = page.locator('[data-testid="cache-repo"]', { hasText: MODEL });
+    await repoRow.getByTestId('verify-repo').click();
+    await expect.poll(() => repoRow.getByTestId('verify-result').textContent()).toMatch(/^All \d+ files match the Hub's hashes\.$/);
+    const key = Object.keys(await opfsFiles(page)).find((k) => k.endsWith('/unet/model.onnx'))!;
+    await page.evaluate(async (k) => {
+      let dir = await navigator.storage.getDirectory();
+      const parts = k.split('/');
+      for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part);
+      const handle = await dir.getFileHandle(parts.at(-1)!);
+      const byte = new Uint8Array(await (await handle.getFile()).slice(1000, 1001).arrayBuffer());
+      const w = await handle.createWritable({ keepExistingData: true });
+      await w.write({ type: 'write', position: 1000, data: Uint8Array.of(byte[0] ^ 0xff) });
+      await w.close();
+    }, key);
+    await repoRow.getByTestId('verify-repo').click();
+    await expect.poll(() => repoRow.getByTestId('verify-result').textContent()).toMatch(/^1 of \d+ files do not match the Hub: unet\/model\.onnx\./);
+    // Heal it for what follows: delete the file, download again.
+    await page.locator('[data-testid="cache-file"]', { hasText: 'unet/model.onnx' }).getByTestId('delete-file').click();
+    expect(await act(page, 'download')).toBeUndefined();
+  });
+
+  it('Export writes the Hugging Face cache layout and a plain folder (an OPFS folder stands in for the picked one)', async () => {
+    const commit = Object.keys(await opfsFiles(page)).find((k) => k.endsWith('/unet/model.onnx'))!.split('/')[3];
+    const [hf, plain] = await page.evaluate(async ({ repo, commit }) => {
+      const root = await navigator.storage.getDirectory();
+      const engine = (globalThis as any).studio.engine;
+      const a = await engine.exportModel({ repo, commit, layout: 'hf-cache', target: await root.getDirectoryHandle('export-hf', { create: true }) });
+      const b = await engine.exportModel({ repo, commit, layout: 'plain', target: await root.getDirectoryHandle('export-plain', { create: true }) });
+      return [a.written, b.written];
+    }, { repo: MODEL, commit });
+    const files = await opfsFiles(page);
+    const base = 'export-hf/models--tiny--sd-turbo-tiny';
+    expect(hf).toContain('models--tiny--sd-turbo-tiny/refs/main');
+    expect(await opfsText('export-hf/models--tiny--sd-turbo-tiny/refs/main')).toBe(commit);
+    const unetSha = await opfsSha256(page, `models/${MODEL}/${commit}/unet/model.onnx`);
+    expect(await opfsSha256(page, `${base}/snapshots/${commit}/unet/model.onnx`)).toBe(unetSha);
+    expect(files[`${base}/blobs/${unetSha}`]).toBe(files[`${base}/snapshots/${commit}/unet/model.onnx`]);
+    expect(plain).toContain('unet/model.onnx');
+    expect(await opfsSha256(page, 'export-plain/unet/model.onnx')).toBe(unetSha);
+    expect(Object.keys(files).filter((k) => k.startsWith('export-plain/')).length).toBe(plain.length);
   });
 
   it('Keep my files asks the browser for persistent storage and shows its answer', async () => {
