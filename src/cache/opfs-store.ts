@@ -19,8 +19,11 @@ const PARTIAL = '.incomplete';
  * final name and are renamed when complete, like huggingface_hub's cache.
  */
 export class OpfsStore implements Store {
-  readonly kind = 'opfs';
-  constructor(private readonly root: Promise<FileSystemDirectoryHandle> = navigator.storage.getDirectory()) {}
+  constructor(
+    private readonly root: Promise<FileSystemDirectoryHandle> = navigator.storage.getDirectory(),
+    /** `opfs`, or `folder` when `root` is a folder the user picked on their disk. */
+    readonly kind: 'opfs' | 'folder' = 'opfs',
+  ) {}
 
   static isAvailable(): boolean {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
@@ -65,9 +68,13 @@ export class OpfsStore implements Store {
 
   async openPartial(key: string, offset: number): Promise<PartialWriter> {
     const handle = (await this.file(key + PARTIAL, true)) as SyncCapableHandle;
-    if (handle.createSyncAccessHandle) {
-      // In a worker: writes land in place, so a crash or reload keeps every flushed byte.
-      const access = await handle.createSyncAccessHandle();
+    const access = await handle.createSyncAccessHandle?.().catch((err: DOMException) => {
+      // Only OPFS files in a worker have sync access; a folder on disk gets a writable instead.
+      if (err.name === 'InvalidStateError' || err.name === 'NotSupportedError') return undefined;
+      throw err;
+    });
+    if (access) {
+      // Writes land in place, so a crash or reload keeps every byte written.
       access.truncate(offset);
       let at = offset;
       return {
@@ -84,11 +91,27 @@ export class OpfsStore implements Store {
         },
       };
     }
-    // On the page: a writable stream (written to a swap file, committed on close).
-    const writable = await handle.createWritable({ keepExistingData: true });
-    await writable.truncate(offset);
-    await writable.seek(offset);
-    return { write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>), flush: async () => {}, close: () => writable.close() };
+    // A writable goes to a swap file and is committed on close: flushing closes and reopens it,
+    // so what was flushed survives a reload.
+    const open = async (at: number) => {
+      const w = await handle.createWritable({ keepExistingData: true });
+      await w.truncate(at);
+      await w.seek(at);
+      return w;
+    };
+    let at = offset;
+    let writable = await open(at);
+    return {
+      write: async (chunk) => {
+        await writable.write(chunk as Uint8Array<ArrayBuffer>);
+        at += chunk.byteLength;
+      },
+      flush: async () => {
+        await writable.close();
+        writable = await open(at);
+      },
+      close: () => writable.close(),
+    };
   }
 
   async complete(key: string): Promise<void> {

@@ -90,9 +90,25 @@ export class EngineClient {
     return this.engine.storage();
   }
 
-  /** Switches the cache backend (a setting kept on this device). */
-  useStorage(kind: StorageKind): Promise<StorageKind> {
-    return this.engine.useStorage(kind);
+  /** Switches the cache backend (a setting kept on this device); `folder` takes the picked folder. */
+  useStorage(kind: StorageKind, folder?: FileSystemDirectoryHandle): Promise<StorageKind> {
+    return this.engine.useStorage(kind, folder);
+  }
+
+  /** The cache's folder, when it is one, and whether access must be granted again. */
+  storageFolder(): Promise<{ name: string; handle: FileSystemDirectoryHandle; permission: PermissionState } | undefined> {
+    return this.engine.storageFolder();
+  }
+
+  /**
+   * Asks again for write access to the cache's folder. Browsers allow this only during a
+   * click on the page, which is why it runs here and not in the worker.
+   */
+  async regrantFolder(): Promise<PermissionState> {
+    const folder = await this.engine.storageFolder();
+    if (!folder) return 'granted';
+    const h = folder.handle as FileSystemDirectoryHandle & { requestPermission?(o: object): Promise<PermissionState> };
+    return (await h.requestPermission?.({ mode: 'readwrite' })) ?? 'granted';
   }
 
   /** Every cached repo → revision → file. */

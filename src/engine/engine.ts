@@ -2,7 +2,7 @@ import {
   exportSnapshot, fileKey, filesDir, handleDir, inventory, LocalModelFolder, manifestKey, MODELS, repoKey, verifyFiles,
   type CachedRepo, type ExportLayout, type Mismatch, type Store,
 } from '../cache/index.ts';
-import { loadStorageChoice, makeStore, saveStorageChoice, type StorageKind } from './storage-choice.ts';
+import { folderPermission, loadStorageChoice, makeStore, saveStorageChoice, type StorageChoice, type StorageKind } from './storage-choice.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
 import { cachedManifest, ensureModel, fetchManifest, type Manifest } from './ensure-model.ts';
@@ -35,7 +35,40 @@ export class Engine {
 
   /** With no store given, uses the backend chosen in settings (OPFS by default, IndexedDB without OPFS). */
   constructor(store?: Store) {
-    this.ready = store ? Promise.resolve(void (this.store = store)) : loadStorageChoice().then((kind) => void (this.store = makeStore(kind)));
+    this.ready = store
+      ? Promise.resolve(void (this.store = store))
+      : loadStorageChoice().then((choice) => {
+          this.choice = choice;
+          this.store = makeStore(choice);
+        });
+  }
+
+  private choice: StorageChoice = { kind: 'opfs' };
+
+  /** Which backend holds the cache: `opfs`, `indexeddb` or `folder`. */
+  async storage(): Promise<StorageKind> {
+    await this.ready;
+    return this.store.kind as StorageKind;
+  }
+
+  /** The folder the cache is in (when it is a folder), and whether the page must ask to write it again. */
+  async storageFolder(): Promise<{ name: string; handle: FileSystemDirectoryHandle; permission: PermissionState } | undefined> {
+    await this.ready;
+    const folder = this.choice.folder;
+    return this.choice.kind === 'folder' && folder ? { name: folder.name, handle: folder, permission: await folderPermission(folder) } : undefined;
+  }
+
+  /**
+   * Switches the cache to another backend (files already cached in the other stay there).
+   * For `folder`, pass the folder the user picked (`showDirectoryPicker({ mode: 'readwrite' })`).
+   */
+  async useStorage(kind: StorageKind, folder?: FileSystemDirectoryHandle): Promise<StorageKind> {
+    await this.ready;
+    if (kind === 'folder' && !(folder ?? this.choice.folder)) throw new Error('Choose a folder first.');
+    this.choice = kind === 'folder' ? { kind, folder: folder ?? this.choice.folder } : { kind };
+    this.store = makeStore(this.choice);
+    await saveStorageChoice(this.choice);
+    return this.store.kind as StorageKind;
   }
 
   /**
@@ -58,20 +91,6 @@ export class Engine {
 
   localFolders(): string[] {
     return this.local.map((l) => l.name);
-  }
-
-  /** Which backend holds the cache: `opfs` or `indexeddb`. */
-  async storage(): Promise<StorageKind> {
-    await this.ready;
-    return this.store.kind as StorageKind;
-  }
-
-  /** Switches the cache to another backend (files already cached in the other stay there). */
-  async useStorage(kind: StorageKind): Promise<StorageKind> {
-    await this.ready;
-    this.store = makeStore(kind);
-    await saveStorageChoice(this.store.kind as StorageKind);
-    return this.store.kind as StorageKind;
   }
 
   /**
@@ -254,6 +273,10 @@ export class Engine {
     onEvent({ kind: 'status', message: `Looking up ${source.model}@${revision}…` });
     let last = 0;
     await this.ready;
+    const folder = await this.storageFolder();
+    if (folder && folder.permission !== 'granted') {
+      throw new Error(`The app may no longer write to the folder “${folder.name}” you chose: click “Allow access” in the cache panel (browsers ask again on each visit).`);
+    }
     return ensureModel({
       store: this.store,
       hub: await this.hubOptions(source),

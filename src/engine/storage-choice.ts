@@ -1,20 +1,37 @@
 import { createStore, get, set } from 'idb-keyval';
 import { IdbStore, OpfsStore, type Store } from '../cache/index.ts';
 
-export type StorageKind = 'opfs' | 'indexeddb';
+/** Where the cache lives: OPFS, IndexedDB, or a folder on the user's disk. */
+export type StorageKind = 'opfs' | 'indexeddb' | 'folder';
+
+export interface StorageChoice {
+  kind: StorageKind;
+  /** The folder the user picked (kept in IndexedDB: handles survive reloads, permissions may not). */
+  folder?: FileSystemDirectoryHandle;
+}
 
 const settings = () => createStore('diffusion-studio-settings', 'settings');
 
-/** OPFS unless the user chose IndexedDB, or the browser has no OPFS. */
-export async function loadStorageChoice(): Promise<StorageKind> {
+/** OPFS unless the user chose otherwise, or the browser has no OPFS. */
+export async function loadStorageChoice(): Promise<StorageChoice> {
   const saved = await get<StorageKind>('storage', settings()).catch(() => undefined);
-  return saved === 'indexeddb' || !OpfsStore.isAvailable() ? 'indexeddb' : 'opfs';
+  const folder = await get<FileSystemDirectoryHandle>('storage-folder', settings()).catch(() => undefined);
+  if (saved === 'folder' && folder) return { kind: 'folder', folder };
+  return { kind: saved === 'indexeddb' || !OpfsStore.isAvailable() ? 'indexeddb' : 'opfs' };
 }
 
-export function saveStorageChoice(kind: StorageKind): Promise<void> {
-  return set('storage', kind, settings());
+export async function saveStorageChoice(choice: StorageChoice): Promise<void> {
+  await set('storage', choice.kind, settings());
+  if (choice.folder) await set('storage-folder', choice.folder, settings());
 }
 
-export function makeStore(kind: StorageKind): Store {
-  return kind === 'opfs' && OpfsStore.isAvailable() ? new OpfsStore() : new IdbStore();
+export function makeStore(choice: StorageChoice): Store {
+  if (choice.kind === 'folder' && choice.folder) return new OpfsStore(Promise.resolve(choice.folder), 'folder');
+  return choice.kind === 'opfs' && OpfsStore.isAvailable() ? new OpfsStore() : new IdbStore();
+}
+
+/** Whether the page must ask (with a click) before the folder can be written again. */
+export async function folderPermission(folder: FileSystemDirectoryHandle): Promise<PermissionState> {
+  const h = folder as FileSystemDirectoryHandle & { queryPermission?(o: object): Promise<PermissionState> };
+  return (await h.queryPermission?.({ mode: 'readwrite' }).catch(() => undefined)) ?? 'granted';
 }

@@ -106,3 +106,29 @@ describe('IndexedDB backend', () => {
     expect(Object.keys(await opfsFiles(page)).some((k) => k.endsWith('/unet/model.onnx'))).toBe(true);
   });
 });
+
+describe('a folder the user picked as the cache (an OPFS folder stands in for showDirectoryPicker)', () => {
+  it('downloads into the folder with readable paths, is said in words, and is kept across reloads', async () => {
+    const ctx = await stack.browser.newContext();
+    try {
+      const p = await openApp(ctx, stack.app.url, { hub: hub.url, model: MODEL });
+      await p.evaluate(async () => {
+        const picked = await (await navigator.storage.getDirectory()).getDirectoryHandle('my-models', { create: true });
+        await (globalThis as any).studio.engine.useStorage('folder', picked);
+      });
+      await p.reload();
+      await expect.poll(() => p.getByTestId('cache-location').textContent()).toContain('Stored in the folder “my-models” you chose');
+      expect(await p.getByTestId('storage-backend').inputValue()).toBe('folder');
+      expect(await act(p, 'download')).toBeUndefined();
+      const files = Object.keys(await opfsFiles(p));
+      expect(files.some((k) => /^my-models\/models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/unet\/model\.onnx$/.test(k))).toBe(true);
+      expect(files.filter((k) => k.startsWith('models/'))).toEqual([]);
+      await p.reload();
+      hub.clearLog();
+      expect(await act(p, 'download')).toBeUndefined();
+      expect(fileDownloads()).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
