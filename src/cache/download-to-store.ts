@@ -1,11 +1,13 @@
 import { createSHA256, type IHasher } from 'hash-wasm';
 import type { Store } from './store.ts';
 
+/** Where `downloadToStore` gets the bytes: anything that can open the file from an offset (the Hub, via `openDownload`, in the app). */
 export interface DownloadSource {
   /** Opens the file from byte `offset`; `restarted` when the source sent it from byte 0 instead. */
   open(offset: number): Promise<{ body: ReadableStream<Uint8Array>; restarted: boolean }>;
 }
 
+/** The file to fill: its store key, and what the finished file must match. */
 export interface DownloadTarget {
   key: string;
   /** Expected size in bytes; the file is complete only when exactly this many were written. */
@@ -14,15 +16,18 @@ export interface DownloadTarget {
   sha256?: string;
 }
 
+/** Progress, cancellation and retry hooks for `downloadToStore`; without `retryDelay`, the first failure is thrown. */
 export interface DownloadOptions {
   /** Called with the number of bytes of the file now in the partial. */
   onBytes?: (loaded: number) => void;
   signal?: AbortSignal;
   /** Delay before retrying after `err` (the `attempt`-th consecutive failure), or undefined to give up. */
   retryDelay?: (err: unknown, attempt: number) => number | undefined;
+  /** Waits between retries: by default a timer that rejects when `signal` aborts; a test can pass one that returns at once. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** What one `downloadToStore` call did: bytes it fetched, and how often it had to resume, start over or re-fetch. */
 export interface DownloadReport {
   /** Bytes received over the network for this file by this call. */
   bytesFetched: number;
@@ -34,9 +39,11 @@ export interface DownloadReport {
   healed: number;
 }
 
+/** The bytes do not add up to the size the Hub listed: the server sent more, or the store holds a different count. */
 export class DownloadSizeError extends Error {
   override name = 'DownloadSizeError';
 }
+/** The file's sha256 was wrong twice (after one fresh download); the bad copy has been deleted. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
 }

@@ -1,5 +1,6 @@
 import type { RepoFile } from '../hub/index.ts';
 
+/** How `exportSnapshot` lays files out: `plain` as in a clone, or `hf-cache` as huggingface_hub reads it. */
 export type ExportLayout = 'hf-cache' | 'plain';
 
 /**

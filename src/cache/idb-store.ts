@@ -28,6 +28,7 @@ export class IdbStore implements Store {
     this.db = createStore(dbName, 'files');
   }
 
+  /** Whether this context has IndexedDB at all (Node, for one, does not). */
   static isAvailable(): boolean {
     return typeof indexedDB !== 'undefined';
   }
@@ -119,6 +120,7 @@ export class IdbStore implements Store {
     return get<string>(`text:${key}`, this.db);
   }
 
+  /** Keeps the text as one record apart from file chunks: `readText` and `list` see it, `get` does not. */
   async writeText(key: string, text: string): Promise<void> {
     await set(`text:${key}`, text, this.db);
   }

@@ -1,4 +1,7 @@
-/** Where model files live: one Store interface, backends, the readable layout, downloads into it. */
+/**
+ * Where model files live: one Store interface, backends, the readable layout, downloads into it.
+ * @module
+ */
 export type { Store, PartialWriter, StoredFile } from './store.ts';
 export { OpfsStore } from './opfs-store.ts';
 export { MODELS, repoKey, fileKey, refKey, manifestKey } from './layout.ts';

@@ -1,6 +1,7 @@
 import { MODELS } from './layout.ts';
 import type { Store } from './store.ts';
 
+/** One complete file of a cached commit: its path in the repo and its size in bytes. */
 export interface CachedFile {
   path: string;
   size: number;
@@ -8,6 +9,7 @@ export interface CachedFile {
   lastModified: number;
 }
 
+/** One cached commit of a repo: its complete files, the revisions pointing to it, and their total size in bytes. */
 export interface CachedRevision {
   commit: string;
   /** Revisions (branches, tags, `refs/pr/N`) that last resolved to this commit. */
@@ -16,6 +18,7 @@ export interface CachedRevision {
   bytes: number;
 }
 
+/** One repo in the cache, with each cached commit and their total size in bytes. */
 export interface CachedRepo {
   repo: string;
   revisions: CachedRevision[];

@@ -1,6 +1,21 @@
 import type { RepoFile } from '../hub/index.ts';
 
 /**
+ * A read-only view of a folder, so a picked directory handle and the files of
+ * `<input type="file" webkitdirectory>` are searched the same way (see `handleDir`, `filesDir`).
+ */
+export interface Dir {
+  readonly name: string;
+  /** The subfolder `name`, or undefined when there is none. */
+  dir(name: string): Promise<Dir | undefined>;
+  /** The file `name` in this folder, or undefined when there is none. */
+  file(name: string): Promise<File | undefined>;
+}
+
+/** How `LocalModelFolder.find` found a file: in a plain folder, by an HF cache snapshot path, or as an HF cache blob by its oid. */
+export type FoundHow = 'plain' | 'snapshot' | 'blob';
+
+/**
  * A folder the user already has, used in place (never copied): either a plain model folder
  * (a clone of the repo: `unet/model.onnx` at its top) or a Hugging Face cache folder
  * (`~/.cache/huggingface/hub`, or one `models--org--name` inside it).
@@ -11,14 +26,6 @@ import type { RepoFile } from '../hub/index.ts';
  * the git blob id otherwise) — so a cache folder needs one online listing (or the listing this
  * app cached) to be mapped, while a plain folder needs none.
  */
-export interface Dir {
-  readonly name: string;
-  dir(name: string): Promise<Dir | undefined>;
-  file(name: string): Promise<File | undefined>;
-}
-
-export type FoundHow = 'plain' | 'snapshot' | 'blob';
-
 export class LocalModelFolder {
   constructor(readonly root: Dir) {}
 

@@ -25,6 +25,7 @@ export class OpfsStore implements Store {
     readonly kind: 'opfs' | 'folder' = 'opfs',
   ) {}
 
+  /** Whether this browser context has OPFS at all (`navigator.storage.getDirectory`); the engine uses IndexedDB when not. */
   static isAvailable(): boolean {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
   }
@@ -140,6 +141,7 @@ export class OpfsStore implements Store {
     return (await this.get(key))?.text();
   }
 
+  /** Replaces the file at `key` with `text` through a writable stream, which the browser commits when it closes. */
   async writeText(key: string, text: string): Promise<void> {
     const handle = (await this.file(key, true))!;
     const writable = await handle.createWritable();

@@ -22,18 +22,23 @@ export interface Store {
   delete(key: string): Promise<void>;
   /** Small text records (refs, manifests), written whole. */
   readText(key: string): Promise<string | undefined>;
+  /** Replaces the text record at `key` in one go; there is no partial stage for these. */
   writeText(key: string, text: string): Promise<void>;
   /** Every complete key under `prefix`, with its size and time of last change. */
   list(prefix: string): Promise<StoredFile[]>;
 }
 
+/** Appends to a partial file (from `Store.openPartial`); what was written is sure to survive a reload only after `flush` or `close`. */
 export interface PartialWriter {
+  /** Appends `chunk` after what was written so far; rejects (a `QuotaExceededError`, usually) when storage is full. */
   write(chunk: Uint8Array): Promise<void>;
   /** Makes what was written durable (a reload can resume from here). */
   flush(): Promise<void>;
+  /** Writes out what is still buffered and lets go of the file, which stays partial until `Store.complete`. */
   close(): Promise<void>;
 }
 
+/** One complete entry as `Store.list` reports it: size in bytes, last change in ms since epoch (0 where the backend does not know). */
 export interface StoredFile {
   key: string;
   size: number;

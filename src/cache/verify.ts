@@ -14,6 +14,7 @@ export async function contentId(blob: Blob, lfs: boolean): Promise<string> {
   return hasher.digest('hex');
 }
 
+/** A file whose recomputed id differs from the one the Hub listed (hex sha256 for LFS files, git blob id otherwise). */
 export interface Mismatch {
   path: string;
   expected: string;

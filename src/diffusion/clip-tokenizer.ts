@@ -1,7 +1,4 @@
-/**
- * CLIP's byte-level BPE tokenizer, as used by Stable Diffusion, built from a repo's
- * `tokenizer/vocab.json` and `tokenizer/merges.txt` (the files the Hub repos carry).
- */
+/** Settings from a repo's `tokenizer_config.json`; both default to SD 2.x's. */
 export interface TokenizerConfig {
   /** Sequence length the text encoder expects (77 for every SD model). */
   modelMaxLength?: number;
@@ -14,6 +11,10 @@ const EOS = '<|endoftext|>';
 // CLIP's pre-tokenizer pattern: special tokens, English contractions, letters, single digits, other symbols.
 const PATTERN = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 
+/**
+ * CLIP's byte-level BPE tokenizer, as used by Stable Diffusion, built from a repo's
+ * `tokenizer/vocab.json` and `tokenizer/merges.txt` (the files the Hub repos carry).
+ */
 export class ClipTokenizer {
   private readonly ranks = new Map<string, number>();
   private readonly cache = new Map<string, string[]>();

@@ -1,4 +1,7 @@
-/** Pure math and model glue: tokenizer, schedulers, RNG, pipelines. Runs in Node and browsers alike. */
+/**
+ * Pure math and model glue: tokenizer, schedulers, RNG, pipelines. Runs in Node and browsers alike.
+ * @module
+ */
 export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
 export { SeededRandom, randomSeed } from './rng.ts';
 export { EulerDiscreteScheduler, type SchedulerConfig } from './schedulers/euler-discrete.ts';

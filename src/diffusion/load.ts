@@ -7,7 +7,9 @@ import type { ModelRunner } from './tensor.ts';
 export interface RepoReader {
   /** Paths of every file in the snapshot. */
   files: readonly string[];
+  /** The file at `path` as text (configs, vocabulary); rejects when it cannot be read. */
   readText(path: string): Promise<string>;
+  /** The whole file at `path` in memory (an ONNX model or its external data); rejects when it cannot be read. */
   readBytes(path: string): Promise<Uint8Array>;
 }
 
@@ -43,6 +45,7 @@ export interface ModelShape {
   defaultSize: number;
 }
 
+/** Reads latent channels, VAE scale factors and default image size from the UNet and VAE configs. */
 export async function readModelShape(repo: RepoReader): Promise<ModelShape> {
   const unet = await readJson(repo, 'unet/config.json');
   const vae = await readJson(repo, 'vae_decoder/config.json');
@@ -56,6 +59,10 @@ export async function readModelShape(repo: RepoReader): Promise<ModelShape> {
   };
 }
 
+/**
+ * Builds the tokenizer and scheduler and opens the text encoder, UNet and VAE decoder, one at a
+ * time, each read whole into memory first. Throws when a file of `REQUIRED_FILES` is missing.
+ */
 export async function loadSdTurbo(
   repo: RepoReader,
   createRunner: RunnerFactory,

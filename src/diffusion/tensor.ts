@@ -1,6 +1,7 @@
-/** A plain tensor that crosses between the pipeline, the runtime and the worker boundary. */
+/** The element types a tensor may hold: float32, int32, or int64 as a BigInt64Array. */
 export type TensorData = Float32Array | Int32Array | BigInt64Array;
 
+/** A plain tensor that crosses between the pipeline, the runtime and the worker boundary. */
 export interface Tensor {
   data: TensorData;
   dims: number[];
@@ -13,5 +14,6 @@ export interface Tensor {
 export interface ModelRunner {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Runs the model once; inputs and outputs are keyed by the model's own input and output names. */
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }

@@ -8,9 +8,10 @@ import type { NetworkEntry } from './network-log.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 /**
- * The page's whole view of the engine: one worker behind a typed proxy. Calls run one after
- * another (onnxruntime sessions must not be created or run concurrently), and each can be
- * cancelled with an AbortSignal.
+ * The page's whole view of the engine: one worker behind a typed proxy. `prepare`, `download`
+ * and `generate` run one after another (onnxruntime sessions must not be created or run
+ * concurrently), and each can be cancelled with an AbortSignal; the other calls go straight
+ * to the worker.
  */
 export class EngineClient {
   private readonly worker: Worker;
@@ -22,14 +23,26 @@ export class EngineClient {
     this.engine = wrap<Engine>(this.worker);
   }
 
+  /**
+   * Makes sure the model is cached (downloading only what is missing) and its onnxruntime sessions
+   * are open; cheap when they already are. Aborting `signal` cancels it, and the promise rejects.
+   */
   prepare(source: ModelSource, onEvent?: (e: EngineEvent) => void, signal?: AbortSignal): Promise<PreparedModel> {
     return this.enqueue(signal, () => this.engine.prepare(source, proxy(onEvent ?? (() => {}))));
   }
 
+  /**
+   * Makes sure every file of the model is complete in the cache, downloading only what is missing,
+   * without opening sessions (e.g. to fetch a model for later). Cancellable like `prepare`.
+   */
   download(source: ModelSource, onEvent?: (e: EngineEvent) => void, signal?: AbortSignal): Promise<DownloadedModel> {
     return this.enqueue(signal, () => this.engine.download(source, proxy(onEvent ?? (() => {}))));
   }
 
+  /**
+   * Makes one image, preparing the model first when needed (so a first call may download the
+   * whole model). `onEvent` reports download progress and each stage; cancellable like `prepare`.
+   */
   generate(
     source: ModelSource,
     options: GenerateOptions,
@@ -44,10 +57,12 @@ export class EngineClient {
     return this.engine.signIn(hubUrl, token, remember);
   }
 
+  /** Signs out of this Hub: drops the token from the worker's memory and deletes it from this device if it was remembered. */
   forgetToken(hubUrl: string): Promise<void> {
     return this.engine.forgetToken(hubUrl);
   }
 
+  /** Who is signed in to this Hub and whether the token is remembered on this device (the token itself is never returned); undefined when nobody is. */
   account(hubUrl: string): Promise<{ who: WhoAmI; remembered: boolean } | undefined> {
     return this.engine.account(hubUrl);
   }
@@ -62,6 +77,7 @@ export class EngineClient {
     return this.engine.networkLog();
   }
 
+  /** Empties the request log, in memory and on this device. */
   clearNetworkLog(): Promise<void> {
     return this.engine.clearNetworkLog();
   }
@@ -71,6 +87,7 @@ export class EngineClient {
     return this.engine.useLocalFolder(folder);
   }
 
+  /** Stops using the folders given to `useLocalFolder` (nothing in them is touched); resolves with the folders still in use, i.e. none. */
   forgetLocalFolders(): Promise<string[]> {
     return this.engine.forgetLocalFolders();
   }
@@ -137,6 +154,10 @@ export class EngineClient {
     return this.engine.backend();
   }
 
+  /**
+   * Terminates the worker, freeing the loaded model and its GPU memory. Calls still in flight never
+   * settle, and later calls reject, so make a new client to continue.
+   */
   dispose(): void {
     this.engine[releaseProxy]();
     this.worker.terminate();

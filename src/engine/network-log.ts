@@ -1,8 +1,8 @@
 import { createStore, get, set, type UseStore } from 'idb-keyval';
 
 /**
- * Every request the engine makes, kept on this device so the app can show them all.
- * Entries never hold a token: only whether one was attached.
+ * One request in the engine's log of every request it makes, kept on this device so the app can
+ * show them all. Entries never hold a token: only whether one was attached.
  */
 export interface NetworkEntry {
   time: number;

@@ -25,6 +25,7 @@ export interface ModelSource {
   backend?: Backend | 'auto';
 }
 
+/** How far one file's download has got, in bytes; part of a `download` event. `done` once the file is complete in the cache. */
 export interface FileProgress {
   path: string;
   loaded: number;
@@ -78,16 +79,20 @@ export interface PreparedModel extends DownloadedModel {
   defaultSize: number;
 }
 
+/** What to draw, and with which seed and number of steps; the size defaults to the model's own. */
 export interface GenerateOptions {
   prompt: string;
+  /** Currently ignored: SD-Turbo runs without classifier-free guidance, so there is nothing to steer away from. */
   negativePrompt?: string;
   seed: number;
+  /** Denoising steps; the engine rounds this and clamps it to 1–8 (SD-Turbo is made for 1–4). */
   steps: number;
   /** Defaults to the model's own size. */
   width?: number;
   height?: number;
 }
 
+/** One generated image, with the settings actually used (seed, clamped step count, backend) and how long it took. */
 export interface GeneratedImage {
   image: RgbaImage;
   seed: number;

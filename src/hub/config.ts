@@ -8,6 +8,7 @@ export interface HubOptions {
   fetch?: typeof fetch;
 }
 
+/** The Hub used when `HubOptions.hubUrl` is not given. */
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
 export function hubUrlOf(opts: HubOptions): string {

@@ -1,4 +1,7 @@
-/** The Hub's HTTP protocol: metadata, downloads, typed errors. No storage code here. */
+/**
+ * The Hub's HTTP protocol: metadata, downloads, typed errors. No storage code here.
+ * @module
+ */
 export { DEFAULT_HUB_URL, authHeaders, type HubOptions } from './config.ts';
 export * from './errors.ts';
 export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';

@@ -11,6 +11,7 @@ export interface RepoFile {
   sha256?: string;
 }
 
+/** What the Hub says about a repo at one revision: the commit it resolves to, gating, license and files. */
 export interface ModelInfo {
   id: string;
   /** The commit the requested revision points to. */

@@ -1,13 +1,16 @@
 import { HubApiError, HubUnreachableError, RateLimitError } from './errors.ts';
 
+/** How many times, and how patiently, to retry a Hub request that failed in a way retrying can fix. */
 export interface RetryPolicy {
   /** Consecutive failures allowed before giving up. */
   retries: number;
   /** First back-off delay; doubles on each consecutive failure, capped at `maxDelayMs`. */
   baseDelayMs: number;
+  /** Longest back-off; a `Retry-After` from the Hub may ask for up to four times this. */
   maxDelayMs: number;
 }
 
+/** The policy used unless another is given: 5 retries, the delay doubling from 0.5 s up to 30 s. */
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /**
@@ -28,6 +31,7 @@ export function retryDelay(err: unknown, attempt: number, policy: RetryPolicy = 
   return err instanceof TypeError || (err as Error)?.name === 'ConnectionClosedError' ? backoff : undefined;
 }
 
+/** Waits `ms` milliseconds; rejects with the signal's reason as soon as `signal` aborts (at once if it already has). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

@@ -2,6 +2,7 @@ import { hubUrlOf, type HubOptions } from './config.ts';
 import { InvalidTokenError } from './errors.ts';
 import { hubFetch } from './request.ts';
 
+/** The account a token belongs to, as the Hub's `whoami-v2` reports it (without the token). */
 export interface WhoAmI {
   /** The account name (`alice`). */
   name: string;

@@ -1,11 +1,13 @@
 import type { Backend } from './session.ts';
 
+/** The backend images will be made on (WebGPU when the browser gives an adapter, else wasm) and why it fell back when it did. */
 export interface BackendChoice {
   backend: Backend;
   /** Whether the GPU can run fp16 shaders (real GPUs usually; SwiftShader cannot). */
   shaderF16: boolean;
   /** Why WebGPU is not used, for the user; undefined when it is. */
   fallbackReason?: string;
+  /** The GPU adapter's vendor, architecture and description, when the browser gives them. */
   adapterInfo?: string;
 }
 

@@ -3,6 +3,7 @@ import type { ModelRunner, RunnerFactory, Tensor, TensorData } from '../diffusio
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
+/** The onnxruntime-web execution provider images are made on: `webgpu` (the GPU) or `wasm` (the CPU). */
 export type Backend = 'webgpu' | 'wasm';
 
 export interface ReleasableRunner extends ModelRunner {

@@ -4,10 +4,7 @@ import { SeededRandom } from '../rng.ts';
 import type { EulerDiscreteScheduler } from '../schedulers/euler-discrete.ts';
 import type { ModelRunner } from '../tensor.ts';
 
-/**
- * SD-Turbo (adversarially distilled SD 2.1): no classifier-free guidance, 1–4 Euler steps.
- * Reads top to bottom like the paper: encode the prompt, denoise latents, decode them.
- */
+/** Everything `generateSdTurbo` needs, as `loadSdTurbo` returns it: tokenizer, the three models, scheduler and sizes. */
 export interface SdTurboModels {
   tokenizer: ClipTokenizer;
   textEncoder: ModelRunner;
@@ -21,6 +18,7 @@ export interface SdTurboModels {
   vaeScalingFactor: number;
 }
 
+/** One image to make. `width` and `height` are in pixels and are rounded down to a multiple of the VAE scale factor (8 for SD). */
 export interface GenerateRequest {
   prompt: string;
   seed: number;
@@ -30,8 +28,10 @@ export interface GenerateRequest {
   height: number;
 }
 
+/** The pipeline's stages, in order, as named in progress events and timings. */
 export type Stage = 'text_encoder' | 'unet' | 'vae_decoder';
 
+/** The image, the seed it came from, and how long each stage took. */
 export interface GenerateResult {
   image: RgbaImage;
   seed: number;
@@ -39,6 +39,12 @@ export interface GenerateResult {
   timings: Record<Stage, number>;
 }
 
+/**
+ * SD-Turbo (adversarially distilled SD 2.1): no classifier-free guidance, 1–4 Euler steps.
+ * Reads top to bottom like the paper: encode the prompt, denoise latents, decode them.
+ * `onStage` is called before each stage (with the 0-based step for the UNet); an aborted
+ * `signal` stops it before the next model call.
+ */
 export async function generateSdTurbo(
   m: SdTurboModels,
   req: GenerateRequest,

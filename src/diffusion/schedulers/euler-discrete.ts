@@ -1,7 +1,6 @@
 /**
- * Euler discrete scheduler (Karras et al. 2022, algorithm 2 without churn), as diffusers'
- * `EulerDiscreteScheduler` with epsilon prediction. SD-Turbo ships it with
- * `timestep_spacing: "trailing"`, which makes one step start at t = 999, σ ≈ 14.6146.
+ * The scheduler's settings, named as in a diffusers `scheduler_config.json`. Missing ones take
+ * SD-Turbo's values: 1000 timesteps, scaled-linear betas from 0.00085 to 0.012, trailing spacing.
  */
 export interface SchedulerConfig {
   num_train_timesteps?: number;
@@ -13,6 +12,11 @@ export interface SchedulerConfig {
   steps_offset?: number;
 }
 
+/**
+ * Euler discrete scheduler (Karras et al. 2022, algorithm 2 without churn), as diffusers'
+ * `EulerDiscreteScheduler` with epsilon prediction. SD-Turbo ships it with
+ * `timestep_spacing: "trailing"`, which makes one step start at t = 999, σ ≈ 14.6146.
+ */
 export class EulerDiscreteScheduler {
   /** σ for every training timestep t = 0 … T−1. */
   readonly trainSigmas: Float64Array;
@@ -35,6 +39,7 @@ export class EulerDiscreteScheduler {
     }
   }
 
+  /** Chooses the timesteps and σs for `steps` inference steps by the configured spacing; call it before `step`. */
   setTimesteps(steps: number): void {
     const T = this.trainSigmas.length;
     const spacing = this.config.timestep_spacing ?? 'trailing';
