@@ -94,21 +94,31 @@ async function fill(store: Store, target: DownloadTarget, source: DownloadSource
   for (let failures = 0; offset < target.size; ) {
     opts.signal?.throwIfAborted();
     const before = offset;
+    // Where the partial (and the hash) stand, kept up to date by pump even when it throws.
+    const pos = { offset };
     try {
       const { body, restarted } = await source.open(offset);
       if (restarted) {
         report.restarts++;
-        offset = 0;
+        pos.offset = 0;
         hasher?.init();
       }
-      offset = await pump(store, target, body, offset, hasher, opts, report);
+      await pump(store, target, body, pos, hasher, opts, report);
+      offset = pos.offset;
       if (offset < target.size) throw new ConnectionClosedError(`${target.key}: the connection closed at byte ${offset} of ${target.size}.`);
     } catch (err) {
+      offset = pos.offset;
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       // Progress resets the count: only failures in a row without a byte of progress give up.
       if (offset > before) failures = 0;
       const delay = opts.retryDelay?.(err, failures++);
-      if (delay === undefined) throw err;
+      if (delay === undefined) {
+        if (err instanceof TypeError || err instanceof ConnectionClosedError) {
+          const path = target.key.split('/').slice(4).join('/') || target.key;
+          throw new ConnectionClosedError(`The download of ${path} kept breaking (${err.message}). The ${offset} bytes that arrived are kept: try again to continue.`);
+        }
+        throw err;
+      }
       report.resumes++;
       await (opts.sleep ?? defaultSleep)(delay, opts.signal);
       const onDisk = await store.partialSize(target.key);
@@ -131,32 +141,32 @@ async function pump(
   store: Store,
   target: DownloadTarget,
   body: ReadableStream<Uint8Array>,
-  offset: number,
+  pos: { offset: number },
   hasher: IHasher | undefined,
   opts: DownloadOptions,
   report: DownloadReport,
-): Promise<number> {
-  const writer = await store.openPartial(target.key, offset);
+): Promise<void> {
+  const writer = await store.openPartial(target.key, pos.offset);
   const reader = body.getReader();
   let sinceFlush = 0;
   try {
     for (;;) {
       opts.signal?.throwIfAborted();
       const { done, value } = await reader.read();
-      if (done) return offset;
-      if (offset + value.byteLength > target.size) {
+      if (done) return;
+      if (pos.offset + value.byteLength > target.size) {
         throw new DownloadSizeError(`${target.key}: the server sent more than the ${target.size} bytes the Hub listed.`);
       }
       await writer.write(value);
       hasher?.update(value);
-      offset += value.byteLength;
+      pos.offset += value.byteLength;
       report.bytesFetched += value.byteLength;
       sinceFlush += value.byteLength;
       if (sinceFlush >= FLUSH_EVERY) {
         await writer.flush();
         sinceFlush = 0;
       }
-      opts.onBytes?.(offset);
+      opts.onBytes?.(pos.offset);
     }
   } finally {
     reader.cancel().catch(() => {});
@@ -171,7 +181,15 @@ async function hashBlob(hasher: IHasher, blob: Blob): Promise<void> {
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

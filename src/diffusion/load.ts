@@ -75,7 +75,13 @@ export async function loadSdTurbo(
     await repo.readText('tokenizer/merges.txt'),
     repo.files.includes('tokenizer/tokenizer_config.json') ? await repo.readText('tokenizer/tokenizer_config.json') : undefined,
   );
-  const scheduler = new EulerDiscreteScheduler(await readJson(repo, 'scheduler/scheduler_config.json'));
+  const schedulerConfig = await readJson(repo, 'scheduler/scheduler_config.json');
+  const prediction = schedulerConfig.prediction_type ?? 'epsilon';
+  if (prediction !== 'epsilon') {
+    // The Euler step here assumes the UNet predicts noise; a v-prediction UNet would give garbage.
+    throw new Error(`This model's UNet predicts "${prediction}"; only noise-predicting ("epsilon") models such as SD-Turbo are supported so far.`);
+  }
+  const scheduler = new EulerDiscreteScheduler(schedulerConfig);
   const shape = await readModelShape(repo);
   const load = async (component: string) => {
     onComponent(component);

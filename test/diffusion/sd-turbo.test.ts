@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClipTokenizer, EulerDiscreteScheduler, generateSdTurbo, SeededRandom, type ModelRunner, type Tensor } from '../../src/diffusion/index.ts';
+import { ClipTokenizer, EulerDiscreteScheduler, generateSdTurbo, loadSdTurbo, REQUIRED_FILES, SeededRandom, type ModelRunner, type Tensor } from '../../src/diffusion/index.ts';
+import { mergesTxt } from '../support/clip-vocab.ts';
 import { clipVocab, readClipBpe } from '../support/clip-vocab.ts';
 
 /** A runner that records what it was fed and answers with a function of it. */
@@ -70,5 +71,24 @@ describe('SD-Turbo pipeline math', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(generateSdTurbo(models, { prompt: 'x', seed: 1, steps: 1, width: 16, height: 16 }, undefined, controller.signal)).rejects.toThrow();
+  });
+});
+
+describe('loading a repo', () => {
+  it('refuses a v-prediction model with a clear message instead of making garbage', async () => {
+    const { vocab, merges } = clipVocab(readClipBpe(), 10);
+    const texts: Record<string, string> = {
+      'tokenizer/vocab.json': JSON.stringify(vocab),
+      'tokenizer/merges.txt': mergesTxt(merges),
+      'scheduler/scheduler_config.json': JSON.stringify({ prediction_type: 'v_prediction' }),
+    };
+    const repo = {
+      files: [...REQUIRED_FILES, 'scheduler/scheduler_config.json'],
+      readText: async (p: string) => texts[p],
+      readBytes: async () => new Uint8Array(),
+    };
+    let sessions = 0;
+    await expect(loadSdTurbo(repo, async () => (sessions++, {} as ModelRunner))).rejects.toThrow(/predicts "v_prediction"; only noise-predicting/);
+    expect(sessions).toBe(0);
   });
 });

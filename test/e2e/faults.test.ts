@@ -79,6 +79,13 @@ describe('downloads that survive faults', () => {
     expect(extra).toBe(0);
   });
 
+  it('a connection that breaks eight times in a row, each time after some progress, still completes', async () => {
+    const { error, requests } = await trial([{ path: UNET, dropAfterBytes: 3_000_000, throttleBytesPerSec: 30_000_000, times: 8 }]);
+    expect(error).toBeUndefined();
+    expect(requests.length).toBe(9);
+    expect(await opfsSha256(page, (await unetKey())!)).toBe(unetSha);
+  });
+
   it('a corrupt byte served once is caught by sha256, deleted and fetched again', async () => {
     const { error, requests } = await trial([{ path: UNET, corruptByteAt: 12_345_678, times: 1 }]);
     expect(error).toBeUndefined();
