@@ -1,11 +1,31 @@
 // The engine's module worker: everything heavy (network, storage, onnxruntime) happens here.
-import { expose, transfer } from 'comlink';
+import { expose, releaseProxy, transfer } from 'comlink';
 import { Engine } from './engine.ts';
+import type { EngineEvent } from './types.ts';
+
+type Callback = ((e: EngineEvent) => void) & { [releaseProxy]?: () => void };
+
+/** The page's progress callbacks arrive as comlink proxies: each holds a MessagePort until released. */
+async function thenRelease<T>(onEvent: Callback | undefined, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } finally {
+    onEvent?.[releaseProxy]?.();
+  }
+}
 
 class WorkerEngine extends Engine {
+  override prepare(...args: Parameters<Engine['prepare']>) {
+    return thenRelease(args[1] as Callback, super.prepare(...args));
+  }
+
+  override download(...args: Parameters<Engine['download']>) {
+    return thenRelease(args[1] as Callback, super.download(...args));
+  }
+
   // Hand the pixels over instead of copying them.
   override async generate(...args: Parameters<Engine['generate']>) {
-    const result = await super.generate(...args);
+    const result = await thenRelease(args[2] as Callback, super.generate(...args));
     return transfer(result, [result.image.data.buffer]);
   }
 }
