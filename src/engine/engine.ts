@@ -5,7 +5,7 @@ import {
 import { folderPermission, loadStorageChoice, makeStore, saveStorageChoice, type StorageChoice, type StorageKind } from './storage-choice.ts';
 import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
 import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
-import { cachedManifest, ensureModel, fetchManifest, type Manifest } from './ensure-model.ts';
+import { cachedManifest, ensureModel, fetchManifest, locate, readManifest, type Manifest } from './ensure-model.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import type { WhoAmI } from '../hub/index.ts';
@@ -127,13 +127,13 @@ export class Engine {
   async inspect(source: ModelSource): Promise<ModelCard> {
     const revision = source.revision || 'main';
     await this.ready;
-    const cached = await cachedManifest(this.store, source.model, revision, { requireComplete: false });
+    const cached = await cachedManifest(this.store, source.model, revision);
     if (!cached && source.offline) throw new Error(`Offline mode: ${source.model}@${revision} is not in the cache.`);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
-    const complete = await cachedManifest(this.store, source.model, revision);
+    const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
     return {
       model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
-      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: !!complete, modelUrl: `${source.hubUrl.replace(/\/+$/, '')}/${m.repo}`,
+      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: `${source.hubUrl.replace(/\/+$/, '')}/${m.repo}`,
     };
   }
 
@@ -214,7 +214,7 @@ export class Engine {
     const out = { checked: 0, mismatches: [] as (Mismatch & { commit: string })[] };
     for (const r of (await inventory(this.store)).filter((x) => x.repo === repo)) {
       for (const rev of r.revisions) {
-        const manifest = await this.manifestOf(repo, rev.commit);
+        const manifest = await readManifest(this.store, repo, rev.commit);
         const result = await verifyFiles(manifest?.files ?? [], (path) => this.store.get(fileKey(repo, rev.commit, path)));
         out.checked += result.checked;
         out.mismatches.push(...result.mismatches.map((m) => ({ ...m, commit: rev.commit })));
@@ -226,15 +226,10 @@ export class Engine {
   /** Writes a cached commit into a folder the user chose, as a plain folder or in the Hugging Face cache layout. */
   async exportModel(p: { repo: string; commit: string; layout: ExportLayout; target: FileSystemDirectoryHandle }): Promise<{ written: string[] }> {
     await this.ready;
-    const manifest = await this.manifestOf(p.repo, p.commit);
+    const manifest = await readManifest(this.store, p.repo, p.commit);
     if (!manifest) throw new Error(`${p.repo}@${p.commit} is not in the cache.`);
     const refs = (await inventory(this.store)).find((r) => r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit)?.refs ?? [];
     return exportSnapshot({ ...p, refs, files: manifest.files, get: (path) => this.store.get(fileKey(p.repo, p.commit, path)) });
-  }
-
-  private async manifestOf(repo: string, commit: string): Promise<Manifest | undefined> {
-    const text = await this.store.readText(manifestKey(repo, commit));
-    return text ? (JSON.parse(text) as Manifest) : undefined;
   }
 
   /** Which backend images will be made on, and why not WebGPU when it is not. */

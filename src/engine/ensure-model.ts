@@ -72,7 +72,7 @@ export async function ensureModel(p: {
 }): Promise<EnsureResult> {
   const { store, repo, revision } = p;
   const fromCache = async (): Promise<EnsureResult | undefined> => {
-    const cached = await cachedManifest(store, repo, revision, { requireComplete: false });
+    const cached = await cachedManifest(store, repo, revision);
     if (!cached) return undefined;
     const found = await locate(store, cached, p.local ?? []);
     if (found.missing.length) return undefined;
@@ -141,7 +141,7 @@ export async function ensureModel(p: {
 const browserEstimate = () => globalThis.navigator?.storage?.estimate?.() ?? Promise.resolve({} as StorageEstimate);
 
 /** Which files are complete in the store, which a local folder has, and which are missing. */
-async function locate(store: Store, manifest: Manifest, local: LocalModelFolder[]) {
+export async function locate(store: Store, manifest: Manifest, local: LocalModelFolder[]) {
   const localFiles = new Map<string, File>();
   const sources: Record<string, string> = {};
   const missing: RepoFile[] = [];
@@ -205,30 +205,19 @@ function explainAccess(err: unknown, hub: Hub, repo: string): unknown {
   if (!(err instanceof GatedRepoError)) return err;
   const page = `${(hub.hubUrl ?? 'https://huggingface.co').replace(/\/+$/, '')}/${repo}`;
   const message = hub.accessToken
-    ? `Your account ${hub.who?.name ?? ''} has not been granted access: visit ${page} and accept the license.`.replace('account  has', 'account has')
+    ? `Your account ${hub.who ? `${hub.who.name} ` : ''}has not been granted access: visit ${page} and accept the license.`
     : `This model is gated: paste your Hugging Face token (after accepting the license at ${page}).`;
   return new GatedRepoError(message, err.status, err.code, err.url);
 }
 
-/**
- * The manifest of the commit `revision` last resolved to; by default only when all its
- * files are complete in the store.
- */
-export async function cachedManifest(
-  store: Store,
-  repo: string,
-  revision: string,
-  opts: { requireComplete?: boolean } = {},
-): Promise<Manifest | undefined> {
+/** The manifest of the commit `revision` last resolved to, if this device has seen it. */
+export async function cachedManifest(store: Store, repo: string, revision: string): Promise<Manifest | undefined> {
   const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : await store.readText(refKey(repo, revision));
-  if (!commit) return undefined;
+  return commit ? readManifest(store, repo, commit) : undefined;
+}
+
+/** What the Hub said about one cached commit's files. */
+export async function readManifest(store: Store, repo: string, commit: string): Promise<Manifest | undefined> {
   const text = await store.readText(manifestKey(repo, commit));
-  if (!text) return undefined;
-  const manifest = JSON.parse(text) as Manifest;
-  if (opts.requireComplete === false) return manifest;
-  for (const f of manifest.files) {
-    const stored = await store.get(fileKey(repo, commit, f.path));
-    if (!stored || stored.size !== f.size) return undefined;
-  }
-  return manifest;
+  return text ? (JSON.parse(text) as Manifest) : undefined;
 }

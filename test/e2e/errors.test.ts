@@ -37,6 +37,18 @@ beforeEach(async () => {
 afterEach(() => context.close());
 
 const fileRequests = () => hub.log.filter((r) => r.server === 'cdn' || /\/(resolve|resolve-cache)\//.test(r.url));
+const unetGets = () => hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx' && r.method === 'GET');
+const unetPartial = (files: Record<string, number>) => Object.entries(files).find(([k]) => k.endsWith('/unet/model.onnx.incomplete'))?.[1];
+
+/** Opens the app and starts a slow download, returning once the UNet is a few MB in. */
+async function slowDownloadUnderWay() {
+  hub.faults.add({ path: 'unet/model.onnx', throttleBytesPerSec: 8_000_000, times: 1 });
+  const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
+  await page.getByTestId('download').click();
+  await expect.poll(() => unetGets()[0]?.bytesSent ?? 0, { timeout: 30_000 }).toBeGreaterThan(4_000_000);
+  return page;
+}
+
 const completeUnet = (files: Record<string, number>) => Object.keys(files).filter((k) => k.endsWith('/unet/model.onnx'));
 
 describe('bad input gets a clear message and loses nothing', () => {
@@ -83,52 +95,43 @@ describe('bad input gets a clear message and loses nothing', () => {
     const files = await opfsFiles(page);
     expect(completeUnet(files)).toEqual([]);
     // What arrived before the drop is kept (bytes still in flight when the socket died are not).
-    const partial = Object.entries(files).find(([k]) => k.endsWith('/unet/model.onnx.incomplete'))![1];
+    const partial = unetPartial(files)!;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThanOrEqual(3_000_000);
 
     hub.faults.clear();
     hub.clearLog();
     expect(await act(page, 'download')).toBeUndefined();
-    const resumed = hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx' && r.method === 'GET');
-    expect(resumed.map((r) => r.range)).toEqual([`bytes=${partial}-`]);
+    expect(unetGets().map((r) => r.range)).toEqual([`bytes=${partial}-`]);
     expect(completeUnet(await opfsFiles(page))).toHaveLength(1);
   });
 
   it('pause keeps what arrived; resume continues from there', async () => {
-    hub.faults.add({ path: 'unet/model.onnx', throttleBytesPerSec: 8_000_000, times: 1 });
-    const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
-    await page.getByTestId('download').click();
-    await expect.poll(() => hub.log.find((r) => r.server === 'cdn' && r.path === 'unet/model.onnx')?.bytesSent ?? 0, { timeout: 30_000 }).toBeGreaterThan(4_000_000);
+    const page = await slowDownloadUnderWay();
     await page.getByTestId('pause').click();
     await page.waitForSelector('[data-testid="resume"]');
     expect(await page.getByRole('status').textContent()).toContain('Paused');
     expect(await page.$('[data-testid="error"]')).toBeNull();
-    const kept = Object.entries(await opfsFiles(page)).find(([k]) => k.endsWith('/unet/model.onnx.incomplete'))![1];
+    const kept = unetPartial(await opfsFiles(page));
     hub.clearLog();
     await page.getByTestId('resume').click();
     await page.waitForSelector('[data-testid="download-info"]', { timeout: 60_000 });
-    const again = hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx' && r.method === 'GET');
-    expect(again.map((r) => r.range)).toEqual([`bytes=${kept}-`]);
+    expect(unetGets().map((r) => r.range)).toEqual([`bytes=${kept}-`]);
     expect(completeUnet(await opfsFiles(page))).toHaveLength(1);
   });
 
   it('cancel stops the download, keeps what arrived, and the next attempt continues from there', async () => {
-    hub.faults.add({ path: 'unet/model.onnx', throttleBytesPerSec: 8_000_000, times: 1 });
-    const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
-    await page.getByTestId('download').click();
-    await expect.poll(() => hub.log.find((r) => r.server === 'cdn' && r.path === 'unet/model.onnx')?.bytesSent ?? 0, { timeout: 30_000 }).toBeGreaterThan(4_000_000);
+    const page = await slowDownloadUnderWay();
     await page.getByTestId('cancel').click();
     await page.waitForSelector('[data-testid="error"]');
     expect(await page.getByTestId('error').textContent()).toContain('Cancelled');
     const files = await opfsFiles(page);
     expect(completeUnet(files)).toEqual([]);
-    const kept = Object.entries(files).find(([k]) => k.endsWith('/unet/model.onnx.incomplete'))![1];
+    const kept = unetPartial(files)!;
     expect(kept).toBeGreaterThan(3_000_000);
 
     hub.clearLog();
     expect(await act(page, 'download')).toBeUndefined();
-    const again = hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx' && r.method === 'GET');
-    expect(again.map((r) => r.range)).toEqual([`bytes=${kept}-`]);
+    expect(unetGets().map((r) => r.range)).toEqual([`bytes=${kept}-`]);
   });
 });
