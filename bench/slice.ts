@@ -4,10 +4,10 @@
 // Run: npm run bench   (builds the app first)
 import { execSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { startApp } from '../test/support/app-server.ts';
+import { startApp } from '../tools/app-server.ts';
 import { launchChromium } from '../test/support/browser.ts';
-import { startHub, type Hub } from '../test/support/hub-server.ts';
-import { ensureTinyModel } from '../test/support/tiny-model.ts';
+import { startHub, type Hub } from '../tools/hub/hub-server.ts';
+import { ensureTinyModel } from '../tools/tiny-model/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
 const MODEL = 'tiny/sd-turbo-tiny';

@@ -5,6 +5,7 @@
 export { DEFAULT_HUB_URL, authHeaders, type HubOptions } from './config.ts';
 export * from './errors.ts';
 export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';
+export { listRefs, type RepoRef } from './list-refs.ts';
 export { fileUrl, openDownload } from './download-file.ts';
 
 export { retryDelay, withRetry, sleep, DEFAULT_RETRY, type RetryPolicy } from './retry.ts';

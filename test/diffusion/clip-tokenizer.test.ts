@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClipTokenizer } from '../../src/diffusion/index.ts';
-import { bytesToUnicode, clipVocab, mergesTxt, readClipBpe } from '../support/clip-vocab.ts';
+import { bytesToUnicode, clipVocab, mergesTxt, readClipBpe } from '../../tools/tiny-model/clip-vocab.ts';
 
 const bpe = readClipBpe();
 const full = clipVocab(bpe);

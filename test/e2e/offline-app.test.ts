@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { ensureTinyModel } from '../support/tiny-model.ts';
+import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
 const MODEL = 'tiny/sd-turbo-tiny';

@@ -3,12 +3,12 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
-import type { Hub } from '../support/hub-server.ts';
+import type { Hub } from '../../tools/hub/hub-server.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { ensureTinyModel } from '../support/tiny-model.ts';
+import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
 const MODEL = 'tiny/sd-turbo-tiny';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EntryNotFoundError, GatedRepoError, HubUnreachableError, InvalidTokenError, RepoNotFoundError, RevisionNotFoundError,
-  modelInfo, openDownload,
+  listRefs, modelInfo, openDownload,
 } from '../../src/hub/index.ts';
 import { makeHubFixture, sha256, TOKENS, type HubFixture } from '../support/hub-fixture.ts';
-import { startHub, type Hub } from '../support/hub-server.ts';
+import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
 
 let fx: HubFixture;
 let hub: Hub;
@@ -35,6 +35,15 @@ describe('hub client against the local hub', () => {
     // The same commit by its hash, and another branch to another commit.
     expect((await modelInfo({ hubUrl: hub.url, repo: 'acme/tiny', revision: info.sha })).sha).toBe(info.sha);
     expect((await modelInfo({ hubUrl: hub.url, repo: 'acme/tiny', revision: 'refs/pr/1' })).sha).not.toBe(info.sha);
+  });
+
+  it('lists branches with the commits they point to', async () => {
+    const refs = await listRefs({ hubUrl: hub.url, repo: 'acme/tiny' });
+    const main = refs.branches.find((b) => b.name === 'main')!;
+    expect(main.ref).toBe('refs/heads/main');
+    expect(main.targetCommit).toBe((await modelInfo({ hubUrl: hub.url, repo: 'acme/tiny' })).sha);
+    expect(refs.branches.length).toBeGreaterThan(1);
+    await expect(listRefs({ hubUrl: hub.url, repo: 'acme/nope' })).rejects.toBeInstanceOf(RepoNotFoundError);
   });
 
   it('downloads a small file and an LFS file (through the CDN), whole and from an offset', async () => {

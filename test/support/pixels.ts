@@ -28,3 +28,19 @@ export function pixelDiff(a: ArrayLike<number>, b: ArrayLike<number>): { mean: n
   const n = a.length / 4;
   return { mean: sum.map((s) => s / n), max };
 }
+
+/** The RGBA pixels of every result image on the page, in order. */
+export async function allResultPixels(page: Page): Promise<{ width: number; height: number; data: number[]; seed: number }[]> {
+  return page.evaluate(async () => {
+    const out = [];
+    for (const img of document.querySelectorAll<HTMLImageElement>('[data-testid="result-image"]')) {
+      await img.decode();
+      const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const data = ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data;
+      out.push({ width: img.naturalWidth, height: img.naturalHeight, data: Array.from(data), seed: Number(img.dataset.seed) });
+    }
+    return out;
+  });
+}

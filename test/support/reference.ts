@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { generateSdTurbo, loadSdTurbo, type GenerateRequest, type RepoReader } from '../../src/diffusion/index.ts';
+import { generate, loadStableDiffusion, type GenerateRequest, type RepoReader } from '../../src/diffusion/index.ts';
 import { runnerFactory, type Ort } from '../../src/runtime/session.ts';
 
 ort.env.wasm.numThreads = 1;
@@ -23,12 +23,28 @@ export async function folderReader(dir: string): Promise<RepoReader> {
   };
 }
 
+/** The model in `repoDir`, opened on onnxruntime-web's wasm backend in Node. */
+export async function referenceModel(repoDir: string) {
+  return loadStableDiffusion(await folderReader(repoDir), runnerFactory(ort as unknown as Ort, 'wasm'));
+}
+
 /**
- * The reference image: the same pipeline code the app runs, on onnxruntime-web's wasm
- * backend in Node, straight from the repo folder. The browser's WebGPU image must match it.
+ * The reference images: the same pipeline code the app runs, on onnxruntime-web's wasm
+ * backend in Node, straight from the repo folder. The browser's images must match them.
+ * Settings left out take the model's defaults, as in the app.
  */
-export async function referenceImage(repoDir: string, req: Omit<GenerateRequest, 'width' | 'height'> & { width?: number; height?: number }) {
-  const models = await loadSdTurbo(await folderReader(repoDir), runnerFactory(ort as unknown as Ort, 'wasm'));
-  const size = models.shape.defaultSize;
-  return generateSdTurbo(models, { width: size, height: size, ...req });
+export async function referenceImages(repoDir: string, req: Partial<GenerateRequest> & { prompt: string; seed: number }) {
+  const model = await referenceModel(repoDir);
+  const d = model.description.defaults;
+  try {
+    return await generate(model, { steps: d.steps, guidanceScale: d.guidanceScale, width: d.size, height: d.size, ...req });
+  } finally {
+    for (const r of [model.textEncoder, model.unet, model.vaeDecoder, model.vaeEncoder]) await r?.release();
+  }
+}
+
+/** The first reference image (see `referenceImages`). */
+export async function referenceImage(repoDir: string, req: Partial<GenerateRequest> & { prompt: string; seed: number }) {
+  const out = await referenceImages(repoDir, req);
+  return { ...out, image: out.images[0].image };
 }

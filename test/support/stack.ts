@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
-import { startApp } from './app-server.ts';
+import { startApp } from '../../tools/app-server.ts';
 import { launchChromium } from './browser.ts';
-import { startHub, type Hub } from './hub-server.ts';
+import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
 
 export interface Stack {
   hub: Hub;

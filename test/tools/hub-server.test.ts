@@ -3,8 +3,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HUB_JSON, TOKENS, gitBlobId, makeHubFixture, sha256, type HubFixture } from './hub-fixture.ts';
-import { startHub, type Hub } from './hub-server.ts';
+import { HUB_JSON, TOKENS, gitBlobId, makeHubFixture, sha256, type HubFixture } from '../support/hub-fixture.ts';
+import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
 
 let fx: HubFixture;
 let hub: Hub;
@@ -279,6 +279,71 @@ describe('file downloads', () => {
     expect([head.status, head.headers.get('x-error-code')]).toEqual([404, 'EntryNotFound']);
     const pr = await fetch(`${hub.url}/acme/tiny/resolve/refs%2Fpr%2F1/pr.txt`);
     expect(await pr.text()).toBe('pull request 1\n');
+  });
+});
+
+describe('missing files carry the commit (huggingface_hub caches the miss in .no_exist/<commit>/)', () => {
+  it('answers 404 EntryNotFound with X-Repo-Commit on every revision form, for GET and HEAD', async () => {
+    const main = await commitOf();
+    const dev = await commitOf('acme/tiny', 'dev');
+    const pr = await commitOf('acme/tiny', 'refs/pr/1');
+    const cases: [string, string][] = [
+      ['main', main], ['HEAD', main], [main, main], [main.slice(0, 7), main], ['dev', dev], ['refs%2Fpr%2F1', pr], ['refs/pr/1', pr],
+    ];
+    for (const [rev, commit] of cases) {
+      for (const method of ['GET', 'HEAD']) {
+        for (const path of [`/acme/tiny/resolve/${rev}/nope.bin`, `/acme/tiny/resolve/${rev}/sub/dir/nope.json`, `/acme/tiny/raw/${rev}/nope.bin`]) {
+          const res = await get(path, { method });
+          expect([path, method, res.status, res.headers.get('x-error-code'), res.headers.get('x-repo-commit')]).toEqual([path, method, 404, 'EntryNotFound', commit]);
+        }
+      }
+    }
+    const cache = await get(`/api/resolve-cache/models/acme/tiny/${dev}/nope.bin`);
+    expect([cache.status, cache.headers.get('x-error-code'), cache.headers.get('x-repo-commit')]).toEqual([404, 'EntryNotFound', dev]);
+    // A folder is not a file either; a missing revision has no commit to name.
+    expect((await get('/acme/tiny/resolve/main/unet')).headers.get('x-repo-commit')).toBe(main);
+    expect((await get('/acme/tiny/resolve/nope/README.md')).headers.get('x-repo-commit')).toBeNull();
+  });
+
+  it('lets a browser read X-Repo-Commit on that 404', async () => {
+    const res = await get('/acme/tiny/resolve/main/nope.bin', { headers: { Origin: 'http://app.example:4173', ...auth(TOKENS.alice) } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://app.example:4173');
+    expect(res.headers.get('access-control-expose-headers')!.toLowerCase().split(',')).toContain('x-repo-commit');
+    expect(res.headers.get('x-repo-commit')).toBe(await commitOf());
+  });
+});
+
+describe('refs', () => {
+  it('lists branches with their commits, converts and tags, and pull requests with include_prs=1', async () => {
+    const res = await get('/api/models/acme/tiny/refs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const main = await commitOf();
+    const dev = await commitOf('acme/tiny', 'dev');
+    const branches = [
+      { name: 'dev', ref: 'refs/heads/dev', targetCommit: dev },
+      { name: 'main', ref: 'refs/heads/main', targetCommit: main },
+    ];
+    expect(await res.json()).toEqual({ branches, converts: [], tags: [] });
+    const withPrs = await (await get('/api/models/acme/tiny/refs?include_prs=1')).json();
+    expect(withPrs).toEqual({
+      branches, converts: [], tags: [],
+      pullRequests: [{ name: '1', ref: 'refs/pr/1', targetCommit: await commitOf('acme/tiny', 'refs/pr/1') }],
+    });
+  });
+
+  it('honours private and gated repos like the other API routes', async () => {
+    await expectHubError(await get('/api/models/acme/private/refs'), 401, null, 'Invalid username or password.');
+    await expectHubError(await get('/api/models/acme/private/refs', { headers: auth(TOKENS.bob) }), 404, 'RepoNotFound', 'Repository not found');
+    await expectHubError(await get('/api/models/acme/missing/refs', { headers: auth(TOKENS.bob) }), 404, 'RepoNotFound', 'Repository not found');
+    await expectHubError(await get('/api/models/acme/tiny/refs', { headers: auth('hf_revoked') }), 401, null, 'Invalid credentials in Authorization header');
+    const priv = await (await get('/api/models/acme/private/refs', { headers: auth(TOKENS.alice) })).json();
+    expect(priv.branches).toEqual([{ name: 'main', ref: 'refs/heads/main', targetCommit: await commitOf('acme/private') }]);
+    // Gated: metadata, refs included, stays readable; only downloads are gated.
+    const gated = await get('/api/models/acme/gated/refs');
+    expect(gated.status).toBe(200);
+    expect((await gated.json()).branches[0].targetCommit).toBe(await commitOf('acme/gated'));
   });
 });
 

@@ -159,6 +159,10 @@ function statOrNull(abs: string): { size: number; mtimeMs: number } | null {
   }
 }
 
-export function entryNotFound(): HubError {
-  return new HubError(404, 'Entry not found', 'EntryNotFound');
+/**
+ * 404 EntryNotFound for a path missing at a known revision. Like the Hub, it names the commit in
+ * X-Repo-Commit: huggingface_hub needs it to record the miss under `.no_exist/<commit>/`.
+ */
+export function entryNotFound(commit: string): HubError {
+  return new HubError(404, 'Entry not found', 'EntryNotFound', { 'X-Repo-Commit': commit });
 }

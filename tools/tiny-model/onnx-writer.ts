@@ -2,8 +2,11 @@
 // loads, plus a small graph builder so model definitions read top to bottom.
 // Field numbers are those of onnx/onnx.proto (proto2); repeated scalars are written
 // unpacked, the canonical proto2 encoding every parser accepts.
+import { toHalfBitsArray } from '../../src/runtime/float16.ts';
 
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+/** TensorProto.DataType values the generator uses. */
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+/** One of {@link DataType}'s values. */
 export type ElemType = (typeof DataType)[keyof typeof DataType];
 
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
@@ -78,27 +81,90 @@ function varint(value: bigint): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-export type TensorData = Float32Array | Int32Array | BigInt64Array;
+/**
+ * float16 tensor contents: the bits of each value, rounded to nearest even from the
+ * numbers given. A class of its own because a Uint16Array would read as uint16 data.
+ */
+export class Float16Data {
+  private constructor(readonly bits: Uint16Array) {}
+  static from(values: ArrayLike<number>): Float16Data {
+    return new Float16Data(toHalfBitsArray(values));
+  }
+  get length(): number {
+    return this.bits.length;
+  }
+}
+
+/** What an initializer or tensor attribute can hold; the element type follows from it. */
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Float16Data;
 
 function elemTypeOf(data: TensorData): ElemType {
   if (data instanceof Float32Array) return DataType.FLOAT;
   if (data instanceof Int32Array) return DataType.INT32;
+  if (data instanceof Float16Data) return DataType.FLOAT16;
   return DataType.INT64;
+}
+
+function bytesOf(data: TensorData): Uint8Array {
+  const view = data instanceof Float16Data ? data.bits : data;
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function tensorProto(name: string, dims: readonly number[], data: TensorData): Message {
+function checkTensor(name: string, dims: readonly number[], data: TensorData): void {
   // raw_data is little-endian by spec; typed arrays use host order, so refuse the rare big-endian host.
   if (!hostIsLittleEndian) throw new Error('onnx-writer needs a little-endian host');
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`${name}: dims [${dims}] need ${count} values, got ${data.length}`);
+}
+
+function tensorProto(name: string, dims: readonly number[], data: TensorData): Message {
+  checkTensor(name, dims, data);
   const m = new Message();
   for (const d of dims) m.int(1, d);
   m.int(2, elemTypeOf(data));
   if (name) m.string(8, name);
-  m.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  m.bytes(9, bytesOf(data));
   return m;
+}
+
+/** Where one tensor's bytes sit in an external data file. */
+interface ExternalRef {
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/** A TensorProto whose bytes live in a side file: data_location EXTERNAL plus location/offset/length entries. */
+function externalTensorProto(name: string, dims: readonly number[], data: TensorData, ref: ExternalRef): Message {
+  checkTensor(name, dims, data);
+  const m = new Message();
+  for (const d of dims) m.int(1, d);
+  m.int(2, elemTypeOf(data));
+  m.string(8, name);
+  const entries: [string, string][] = [
+    ['location', ref.location],
+    ['offset', String(ref.offset)],
+    ['length', String(ref.length)],
+  ];
+  for (const [key, value] of entries) m.message(13, new Message().string(1, key).string(2, value));
+  return m.int(14, 1); // DataLocation.EXTERNAL
+}
+
+/** How {@link GraphBuilder.toModelWithExternalData} lays out its side file. */
+export interface ExternalDataOptions {
+  /** Each tensor starts at a multiple of this many bytes. Default 4096, a page, so a runtime could map each one. */
+  align?: number;
+  /**
+   * Tensors smaller than this many bytes stay inside the model. Default 1024, as
+   * onnx.save_model's size_threshold. It matters: onnxruntime's shape inference reads
+   * shapes, axes and Resize scales while loading, before external data is resolved, and
+   * fails on a model whose small tensors are outside.
+   */
+  threshold?: number;
+  /** ModelProto.producer_name. */
+  producer?: string;
 }
 
 /** A dimension: a fixed size, or a symbolic name (dim_param) such as 'batch_size'. */
@@ -156,7 +222,7 @@ function attribute(name: string, value: AttrValue): Message {
  */
 export class GraphBuilder {
   private nodes: Message[] = [];
-  private initializers: Message[] = [];
+  private initializers: { name: string; dims: readonly number[]; data: TensorData }[] = [];
   private inputs: Message[] = [];
   private outputs: Message[] = [];
   private names = new Set<string>();
@@ -180,7 +246,8 @@ export class GraphBuilder {
   }
 
   init(name: string, dims: readonly number[], data: TensorData): string {
-    this.initializers.push(tensorProto(this.claim(name), dims, data));
+    checkTensor(name, dims, data);
+    this.initializers.push({ name: this.claim(name), dims, data });
     return name;
   }
 
@@ -189,9 +256,9 @@ export class GraphBuilder {
     return this.init(name, [values.length], BigInt64Array.from(values, BigInt));
   }
 
-  /** A float scalar (rank 0), broadcast by Mul/Add. */
-  scalar(name: string, value: number): string {
-    return this.init(name, [], Float32Array.of(value));
+  /** A float scalar (rank 0), broadcast by Mul/Add; float16 when the graph computes in float16. */
+  scalar(name: string, value: number, elemType: typeof DataType.FLOAT | typeof DataType.FLOAT16 = DataType.FLOAT): string {
+    return this.init(name, [], elemType === DataType.FLOAT16 ? Float16Data.from([value]) : Float32Array.of(value));
   }
 
   /**
@@ -212,12 +279,42 @@ export class GraphBuilder {
     return out;
   }
 
-  /** Serializes a ModelProto (ir_version 8, default domain opset 17). */
+  /** Serializes a ModelProto (ir_version 8, default domain opset 17) with every initializer inside. */
   toModel(producer = 'tiny-model'): Uint8Array {
+    return this.model(
+      this.initializers.map((t) => tensorProto(t.name, t.dims, t.data)),
+      producer,
+    );
+  }
+
+  /**
+   * Serializes the model with its initializers' bytes in a side file, as onnx.save_model
+   * with save_as_external_data and all_tensors_to_one_file does. `location` is stored
+   * verbatim (e.g. `weights.pb`, `model.onnx_data`): a runtime finds the file beside the
+   * model, or, in onnxruntime-web, among `externalData` under exactly that path.
+   */
+  toModelWithExternalData(location: string, opts: ExternalDataOptions = {}): { model: Uint8Array; data: Uint8Array } {
+    const { align = 4096, threshold = 1024, producer } = opts;
+    const chunks: { offset: number; bytes: Uint8Array }[] = [];
+    let size = 0;
+    const tensors = this.initializers.map(({ name, dims, data }) => {
+      const bytes = bytesOf(data);
+      if (bytes.length < threshold) return tensorProto(name, dims, data);
+      const offset = Math.ceil(size / align) * align;
+      chunks.push({ offset, bytes });
+      size = offset + bytes.length;
+      return externalTensorProto(name, dims, data, { location, offset, length: bytes.length });
+    });
+    const file = new Uint8Array(size);
+    for (const { offset, bytes } of chunks) file.set(bytes, offset);
+    return { model: this.model(tensors, producer), data: file };
+  }
+
+  private model(initializers: Message[], producer = 'tiny-model'): Uint8Array {
     const graph = new Message();
     for (const n of this.nodes) graph.message(1, n);
     graph.string(2, this.name);
-    for (const t of this.initializers) graph.message(5, t);
+    for (const t of initializers) graph.message(5, t);
     for (const i of this.inputs) graph.message(11, i);
     for (const o of this.outputs) graph.message(12, o);
     const opset = new Message().string(1, '').int(2, 17);

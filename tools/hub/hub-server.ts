@@ -12,7 +12,7 @@
 //   · a token not in hub.json → 401 "Invalid credentials in Authorization header", on any endpoint;
 //   · a missing or private repo → anonymous: 401 "Invalid username or password." with no
 //     X-Error-Code (recorded from the live Hub); with a token: 404 RepoNotFound;
-//   · a gated repo → model info, tree and paths-info stay readable (the Hub lists gated files since
+//   · a gated repo → model info, refs, tree and paths-info stay readable (the Hub lists gated files since
 //     late 2024); downloads are 401 GatedRepo anonymous, 403 GatedRepo for an account not granted.
 // - Every request on both origins lands in `hub.log` with all its headers; `hub.faults` injects
 //   failures (hub-faults.ts). Control endpoints on the hub origin: GET|POST|DELETE /__faults,
@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { listTree, modelInfo, pathsInfo, whoAmI } from './hub-api.ts';
+import { listRefs, listTree, modelInfo, pathsInfo, whoAmI } from './hub-api.ts';
 import { FaultPlan, type FaultRule } from './hub-faults.ts';
 import { entryNotFound, redirectToFile, serveCdn, serveRepoFile, type IssuedBlob } from './hub-files.ts';
 import {
@@ -158,6 +158,7 @@ async function route(state: HubState, ctx: Exchange, log: HubRequest[]): Promise
       const { rev, path } = splitRevision(rest);
       return listTree(state, ctx, await revision(state, repoId, rev), rev, path);
     }
+    if (e === 'refs' && rest.length === 0 && read) return listRefs(state, ctx, repoId);
     if (e === 'paths-info' && rest.length > 0 && method === 'POST') {
       return pathsInfo(ctx, await revision(state, repoId, rest.join('/')));
     }
@@ -181,7 +182,7 @@ async function serveFile(
   openRepo(state, caller, repoId, true);
   const snap = await revision(state, repoId, rev);
   const file = findFile(snap, path);
-  if (!file) throw entryNotFound();
+  if (!file) throw entryNotFound(snap.commit);
   if (kind === 'raw') return serveRepoFile(state, ctx, snap, file, true);
   if (kind === 'resolve-cache' && !file.lfs) return serveRepoFile(state, ctx, snap, file, false);
   const { refusal } = state.faults.take('resolve', repoId, path);

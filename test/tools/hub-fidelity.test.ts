@@ -4,8 +4,8 @@ import {
   HubApiError, downloadFile, fileDownloadInfo, listFiles, modelInfo, pathsInfo, whoAmI, type ListFileEntry,
 } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS, gitBlobId, makeHubFixture, sha256, type HubFixture } from './hub-fixture.ts';
-import { startHub, type Hub } from './hub-server.ts';
+import { TOKENS, gitBlobId, makeHubFixture, sha256, type HubFixture } from '../support/hub-fixture.ts';
+import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
 
 let fx: HubFixture;
 let hub: Hub;

@@ -1,9 +1,9 @@
-// The Hub's JSON API, as the local hub answers it: model info, tree, paths-info, whoami.
+// The Hub's JSON API, as the local hub answers it: model info, refs, tree, paths-info, whoami.
 // Shapes follow huggingface.js (packages/hub/src/types/api) and huggingface_hub (hf_api.py).
 import { readFileSync } from 'node:fs';
 import { HubError, type Exchange } from './hub-http.ts';
 import { repoObjectId } from './hub-files.ts';
-import { findEntry, parseFrontMatter, sha1, type RepoEntry, type Snapshot } from './hub-repo.ts';
+import { findEntry, listBranches, parseFrontMatter, sha1, snapshot, type RepoEntry, type Snapshot } from './hub-repo.ts';
 import type { HubState, RepoSettings, TokenInfo } from './hub-server.ts';
 
 // Every `expand` value the Hub accepts for models (its 400 lists them), plus those huggingface.js
@@ -64,6 +64,34 @@ export function modelInfo(ctx: Exchange, snap: Snapshot, settings: RepoSettings)
   const picked: Record<string, unknown> = { _id: full._id, id: full.id };
   for (const key of expand) if (key in full) picked[key] = full[key];
   ctx.json(200, picked);
+}
+
+interface GitRef { name: string; ref: string; targetCommit: string }
+
+/**
+ * `GET /api/models/{repo}/refs[?include_prs=1]`: every branch folder as the Hub lists refs.
+ * `refs/pr/N` folders are pull requests (listed only with include_prs, as the Hub does),
+ * `refs/convert/X` folders are converts; the local hub has no tags.
+ */
+export async function listRefs(state: HubState, ctx: Exchange, repoId: string): Promise<void> {
+  const branches: GitRef[] = [];
+  const converts: GitRef[] = [];
+  const pullRequests: GitRef[] = [];
+  for (const [branch, dir] of await listBranches(state.root, repoId)) {
+    const targetCommit = (await snapshot(repoId, branch, dir)).commit;
+    const special = /^refs\/(pr|convert)\/(.+)$/.exec(branch);
+    if (special?.[1] === 'pr') pullRequests.push({ name: special[2], ref: branch, targetCommit });
+    else if (special) converts.push({ name: special[2], ref: branch, targetCommit });
+    else branches.push({ name: branch, ref: `refs/heads/${branch}`, targetCommit });
+  }
+  const byName = (a: GitRef, b: GitRef) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const includePrs = truthy(ctx.url.searchParams.get('include_prs'));
+  ctx.json(200, {
+    branches: branches.sort(byName),
+    converts: converts.sort(byName),
+    tags: [],
+    ...(includePrs ? { pullRequests: pullRequests.sort((a, b) => Number(a.name) - Number(b.name) || byName(a, b)) } : {}),
+  });
 }
 
 /** `GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=&expand=&cursor=`, paged with a Link header. */

@@ -1,0 +1,179 @@
+// What each tiny family must look like, written out rather than derived from the
+// generator, so that a change to a stand-in's contract shows up in review.
+import { TINY_MODEL_FILES, type FamilyId } from '../../tools/tiny-model/tiny-model.ts';
+import type { Signature } from './tiny-model-support.ts';
+
+const CONFIG_FILES = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'tokenizer/vocab.json',
+  'tokenizer/merges.txt',
+  'tokenizer/special_tokens_map.json',
+  'tokenizer/tokenizer_config.json',
+];
+const inside = (dir: string, ...files: string[]) => files.map((f) => `${dir}/${f}`);
+const ONNX_DATA_EVERYWHERE = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'].flatMap((d) => inside(d, 'config.json', 'model.onnx', 'model.onnx_data'));
+
+export type Models = Record<string, { inputs: Signature; outputs: Signature }>;
+
+const SD_TURBO_MODELS: Models = {
+  'text_encoder/model.onnx': {
+    inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
+    outputs: { last_hidden_state: ['float32', 'batch_size', 'sequence_length', 64] },
+  },
+  'unet/model.onnx': {
+    inputs: {
+      sample: ['float32', 'batch_size', 'num_channels', 'height', 'width'],
+      timestep: ['int64', 'steps'],
+      encoder_hidden_states: ['float32', 'batch_size', 'sequence_length', 64],
+    },
+    outputs: { out_sample: ['float32', 'batch_size', 4, 'height', 'width'] },
+  },
+  'vae_decoder/model.onnx': {
+    inputs: { latent_sample: ['float32', 'batch_size', 'num_channels_latent', 'height_latent', 'width_latent'] },
+    outputs: { sample: ['float32', 'batch_size', 3, 'height', 'width'] },
+  },
+};
+
+/** aislamov-style (optimum naming, fp32 I/O, float32 timestep) with a text width. */
+function aislamovModels(hidden: number, timestep: (string | number)[], timeCond = false): Models {
+  return {
+    'text_encoder/model.onnx': {
+      inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
+      outputs: {
+        last_hidden_state: ['float32', 'batch_size', 'sequence_length', hidden],
+        pooler_output: ['float32', 'batch_size', hidden],
+      },
+    },
+    'unet/model.onnx': {
+      inputs: {
+        sample: ['float32', 'batch_size', 'num_channels', 'height', 'width'],
+        timestep: ['float32', ...timestep],
+        encoder_hidden_states: ['float32', 'batch_size', 'sequence_length', hidden],
+        ...(timeCond ? { timestep_cond: ['float32', 'batch_size', 256] } : {}),
+      },
+      outputs: { out_sample: ['float32', 'batch_size', 4, 'height', 'width'] },
+    },
+    'vae_decoder/model.onnx': SD_TURBO_MODELS['vae_decoder/model.onnx']!,
+    'vae_encoder/model.onnx': {
+      inputs: { sample: ['float32', 'batch_size', 'num_channels', 'height', 'width'] },
+      outputs: { latent_sample: ['float32', 'batch_size', 4, 'height_latent', 'width_latent'] },
+    },
+  };
+}
+
+export interface Expected {
+  files: string[];
+  models: Models;
+  /** model file → its external data file */
+  external: Record<string, string>;
+  modelIndex: string;
+  scheduler: Record<string, unknown>;
+  padToken: string;
+  sampleSize: number;
+}
+
+const SD_TURBO_REPO = {
+  modelIndex: 'StableDiffusionPipeline',
+  scheduler: { _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'trailing', prediction_type: 'epsilon' },
+  padToken: '!',
+  sampleSize: 16,
+};
+const PNDM = { _class_name: 'PNDMScheduler', skip_prk_steps: true, steps_offset: 1, set_alpha_to_one: false, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', prediction_type: 'epsilon' };
+
+export const EXPECTED: Record<FamilyId, Expected> = {
+  'sd-turbo': { files: [...TINY_MODEL_FILES], models: SD_TURBO_MODELS, external: {}, ...SD_TURBO_REPO },
+  'sd-turbo-fp16': { files: [...TINY_MODEL_FILES], models: SD_TURBO_MODELS, external: {}, ...SD_TURBO_REPO },
+  'tanh-vae': { files: [...TINY_MODEL_FILES], models: SD_TURBO_MODELS, external: {}, ...SD_TURBO_REPO },
+  sd15: {
+    files: [...CONFIG_FILES, 'text_encoder/model.onnx', 'unet/model.onnx', 'unet/weights.pb', 'vae_decoder/model.onnx', 'vae_encoder/model.onnx'],
+    models: {
+      'text_encoder/model.onnx': {
+        inputs: { input_ids: ['int32', 'batch', 'sequence'] },
+        outputs: { last_hidden_state: ['float16', 'batch', 'sequence', 96], pooler_output: ['float16', 'batch', 96] },
+      },
+      'unet/model.onnx': {
+        inputs: {
+          sample: ['float16', 'batch', 'channels', 'height', 'width'],
+          timestep: ['float16', 'batch'],
+          encoder_hidden_states: ['float16', 'batch', 'sequence', 96],
+        },
+        outputs: { out_sample: ['float16', 'batch', 4, 'height', 'width'] },
+      },
+      'vae_decoder/model.onnx': {
+        inputs: { latent_sample: ['float16', 'batch', 'channels', 'height', 'width'] },
+        outputs: { sample: ['float16', 'batch', 3, 'Convsample_dim_2', 'Convsample_dim_3'] },
+      },
+      'vae_encoder/model.onnx': {
+        inputs: { sample: ['float16', 'batch', 'channels', 'height', 'width'] },
+        outputs: { latent_sample: ['float16', 'batch', 4, 'Addlatent_sample_dim_2', 'Addlatent_sample_dim_3'] },
+      },
+    },
+    external: { 'unet/model.onnx': 'unet/weights.pb' },
+    modelIndex: 'OnnxStableDiffusionPipeline',
+    scheduler: PNDM,
+    padToken: '<|endoftext|>',
+    sampleSize: 16,
+  },
+  sd21: {
+    files: [...CONFIG_FILES, ...ONNX_DATA_EVERYWHERE],
+    models: aislamovModels(64, ['steps']),
+    external: Object.fromEntries(['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'].map((d) => [`${d}/model.onnx`, `${d}/model.onnx_data`])),
+    modelIndex: 'OnnxStableDiffusionPipeline',
+    scheduler: PNDM,
+    padToken: '!',
+    sampleSize: 16,
+  },
+  'sd2-v': {
+    files: [...CONFIG_FILES, ...ONNX_DATA_EVERYWHERE],
+    models: aislamovModels(64, ['steps']),
+    external: Object.fromEntries(['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'].map((d) => [`${d}/model.onnx`, `${d}/model.onnx_data`])),
+    modelIndex: 'OnnxStableDiffusionPipeline',
+    scheduler: { _class_name: 'DDIMScheduler', prediction_type: 'v_prediction', steps_offset: 1, set_alpha_to_one: false },
+    padToken: '!',
+    sampleSize: 24,
+  },
+  lcm: {
+    files: [
+      ...CONFIG_FILES,
+      ...inside('text_encoder', 'config.json', 'model.onnx'),
+      ...inside('unet', 'config.json', 'model.onnx', 'model.onnx_data'),
+      ...inside('vae_decoder', 'config.json', 'model.onnx'),
+      ...inside('vae_encoder', 'config.json', 'model.onnx'),
+    ],
+    models: aislamovModels(96, [1], true),
+    external: { 'unet/model.onnx': 'unet/model.onnx_data' },
+    modelIndex: 'LatentConsistencyModelPipeline',
+    scheduler: { _class_name: 'LCMScheduler', original_inference_steps: 50, set_alpha_to_one: true, steps_offset: 1, timestep_spacing: 'leading' },
+    padToken: '<|endoftext|>',
+    sampleSize: 16,
+  },
+  webnn: {
+    files: [
+      ...CONFIG_FILES,
+      ...inside('text_encoder', 'config.json', 'model_layernorm.onnx'),
+      ...inside('unet', 'config.json', 'model_layernorm.onnx'),
+      ...inside('vae_decoder', 'config.json', 'model.onnx'),
+    ],
+    models: {
+      'text_encoder/model_layernorm.onnx': {
+        inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
+        outputs: { last_hidden_state: ['float16', 'batch_size', 'sequence_length', 64] },
+      },
+      'unet/model_layernorm.onnx': {
+        inputs: {
+          sample: ['float16', 'unet_sample_batch', 'unet_sample_channels', 'unet_sample_height', 'unet_sample_width'],
+          timestep: ['float16', 'unet_time_batch'],
+          encoder_hidden_states: ['float16', 'unet_hidden_batch', 'unet_hidden_sequence', 64],
+        },
+        outputs: { out_sample: ['float16', 'unet_sample_batch', 4, 'unet_sample_height', 'unet_sample_width'] },
+      },
+      'vae_decoder/model.onnx': {
+        inputs: { latent_sample: ['float32', 'batch', 'channels', 'height', 'width'] },
+        outputs: { sample: ['float32', 'batch', 3, 'Convsample_dim_2', 'Convsample_dim_3'] },
+      },
+    },
+    external: {},
+    ...SD_TURBO_REPO,
+  },
+};

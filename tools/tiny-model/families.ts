@@ -1,0 +1,297 @@
+// One tiny stand-in per kind of ONNX Stable Diffusion repo the studio meets on the Hub:
+// the real repo's file names, input/output names, dtypes, symbolic dimension names,
+// external-data files and configs, with tiny random weights. What could be read from the
+// real repos (or code that loads them) is followed; the rest follows the exporter that
+// made them (diffusers' convert_stable_diffusion_checkpoint_to_onnx.py, optimum, Olive),
+// and each such guess is marked "assumed".
+import { DataType, type Dim } from './onnx-writer.ts';
+import { type FloatType, TINY } from './layers.ts';
+import {
+  SD_TURBO_TEXT,
+  SD_TURBO_UNET,
+  SD_TURBO_VAE_DECODER,
+  type TextEncoderOptions,
+  type UnetOptions,
+  type VaeDecoderOptions,
+  type VaeEncoderOptions,
+} from './graphs.ts';
+import { type SchedulerConfig, SCHEDULERS } from './schedulers.ts';
+
+const { FLOAT, FLOAT16 } = DataType;
+
+/** The families: id → default repo id, the real repo it stands for, what it is for. */
+export const FAMILIES = {
+  'sd-turbo': {
+    repo: 'tiny/sd-turbo-tiny',
+    standsFor: 'schmuell/sd-turbo-ort-web',
+    description: 'SD-Turbo layout with fp32 weights and I/O and a ~35 MB UNet, for download and cache tests.',
+  },
+  'sd-turbo-fp16': {
+    repo: 'tiny/sd-turbo-fp16',
+    standsFor: 'schmuell/sd-turbo-ort-web',
+    description: 'SD-Turbo as it really is: fp16 weights and fp16 math inside, fp32 I/O (fails on WebGPU without shader-f16).',
+  },
+  sd15: {
+    repo: 'tiny/sd15-onnx-fp16',
+    standsFor: 'nmkd/stable-diffusion-1.5-onnx-fp16',
+    description: 'SD 1.5 diffusers fp16 export: fp16 I/O, UNet weights in unet/weights.pb, PNDM, VAE encoder.',
+  },
+  sd21: {
+    repo: 'tiny/sd21-base-onnx',
+    standsFor: 'aislamov/stable-diffusion-2-1-base-onnx',
+    description: 'SD 2.1 base: model.onnx + model.onnx_data in every component, fp32 I/O, float32 timestep, PNDM.',
+  },
+  'sd2-v': {
+    repo: 'tiny/sd2-v-onnx',
+    standsFor: 'stabilityai/stable-diffusion-2-1 (768 v-prediction), exported like aislamov/stable-diffusion-2-1-base-onnx',
+    description: 'SD 2.x v-prediction: the sd21 layout with DDIM v_prediction and a larger sample_size (24 → 192 px).',
+  },
+  lcm: {
+    repo: 'tiny/lcm-dreamshaper-onnx',
+    standsFor: 'aislamov/lcm-dreamshaper-v7-onnx',
+    description: 'LCM: UNet with timestep float32 [1] and timestep_cond [batch, 256] in unet/model.onnx_data, LCMScheduler.',
+  },
+  webnn: {
+    repo: 'tiny/sd-turbo-webnn',
+    standsFor: 'microsoft/sd-turbo-webnn',
+    description: 'SD-Turbo for WebNN: fp16 text output and UNet I/O (timestep float16) in model_layernorm.onnx files, fp32 VAE.',
+  },
+  'tanh-vae': {
+    repo: 'tiny/sd-turbo-tanh',
+    standsFor: 'schmuell/sd-turbo-ort-web (VAE changed)',
+    description: 'SD-Turbo whose VAE decoder ends in Conv → Tanh with pre-activations in the hundreds: a NaN-detection fixture.',
+  },
+} as const satisfies Record<string, FamilyInfo>;
+
+/** What {@link FAMILIES} says of each family. */
+export interface FamilyInfo {
+  /** Where `ensureTinyModel` puts it by default, under the hub root. */
+  repo: string;
+  /** The Hub repo whose layout and signatures it copies. */
+  standsFor: string;
+  description: string;
+}
+
+/** A family id, such as `'sd15'`. */
+export type FamilyId = keyof typeof FAMILIES;
+
+/** A model file whose initializers live in a side file beside it. */
+export interface ExternalData {
+  /** The location string stored in the model, which is also the side file's name. */
+  location: 'weights.pb' | 'model.onnx_data';
+  /** Tensors smaller than this many bytes stay inside the model file. */
+  threshold: number;
+}
+
+/** One ONNX component of a repo: where it lives and what it declares. */
+interface Component<Options> {
+  file: string;
+  external?: ExternalData;
+  opts: Options;
+}
+
+/** Everything that differs between families. */
+export interface FamilySpec {
+  text: Component<TextEncoderOptions>;
+  unet: Component<UnetOptions>;
+  vaeDecoder: Component<VaeDecoderOptions>;
+  vaeEncoder?: Component<VaeEncoderOptions>;
+  /** model_index.json's _class_name. */
+  pipeline: string;
+  /** scheduler/scheduler_config.json. */
+  scheduler: SchedulerConfig;
+  /** CLIP's pad token: '!' (id 0) for SD 2.x tokenizers, '<|endoftext|>' for SD 1.x. */
+  padToken: '!' | '<|endoftext|>';
+  /** Whether each component folder has a config.json (optimum-style exports do, diffusers' script does not). */
+  componentConfigs: boolean;
+  /** unet sample_size (latent pixels); the picture is 8x that. */
+  sampleSize: number;
+}
+
+// Text widths: SD 2.x's 1024 becomes 64, SD 1.x's 768 becomes 96, so the two never match.
+const SD2_HIDDEN = TINY.hidden;
+const SD1_HIDDEN = 96;
+
+/** Dims of an optimum export (schmuell's and, assumed, aislamov's repos): named by what they are. */
+function optimumDims(hidden: number) {
+  return {
+    ids: ['batch_size', 'sequence_length'],
+    hiddenState: ['batch_size', 'sequence_length', hidden],
+    pooler: ['batch_size', hidden],
+    sample: ['batch_size', 'num_channels', 'height', 'width'],
+    context: ['batch_size', 'sequence_length', hidden],
+    out: ['batch_size', 4, 'height', 'width'],
+    latent: ['batch_size', 'num_channels_latent', 'height_latent', 'width_latent'],
+    image: ['batch_size', 3, 'height', 'width'],
+    imageIn: ['batch_size', 'num_channels', 'height', 'width'],
+    latentOut: ['batch_size', 4, 'height_latent', 'width_latent'],
+  } satisfies Record<string, Dim[]>;
+}
+
+/** The one component set all SD-Turbo-based families start from. */
+function sdTurbo(compute: FloatType, timeBiasTokens: number): Pick<FamilySpec, 'text' | 'unet' | 'vaeDecoder'> {
+  return {
+    text: { file: 'model.onnx', opts: { ...SD_TURBO_TEXT, compute } },
+    unet: { file: 'model.onnx', opts: { ...SD_TURBO_UNET, compute, timeBiasTokens } },
+    vaeDecoder: { file: 'model.onnx', opts: { ...SD_TURBO_VAE_DECODER, compute } },
+  };
+}
+
+const SD_TURBO_REPO = {
+  pipeline: 'StableDiffusionPipeline',
+  scheduler: SCHEDULERS.eulerTrailing,
+  padToken: '!',
+  componentConfigs: true,
+  sampleSize: 16,
+} as const;
+
+/**
+ * sd21, sd2-v and lcm: aislamov's exports as his diffusers.js loads them: `model.onnx`
+ * with `model.onnx_data` beside it, a config.json per component (it reads the VAE's
+ * block_out_channels from one), float32 timestep, `latent_sample` out of the VAE encoder.
+ * The optimum-style dim names, pooler_output and the model_index.json entries are assumed.
+ */
+function aislamov(hidden: number, external: readonly string[], timestep: UnetOptions['timestep']): Omit<FamilySpec, 'scheduler' | 'pipeline' | 'padToken' | 'sampleSize'> {
+  const d = optimumDims(hidden);
+  // onnx.save_model's default threshold, as the exporter would have written them.
+  const data = (component: string): ExternalData | undefined =>
+    external.includes(component) ? { location: 'model.onnx_data', threshold: 1024 } : undefined;
+  // fp32 everywhere, as the repos' 'cpu' revisions; their main revisions hold fp16 weights behind fp32 I/O.
+  const io = { io: FLOAT, compute: FLOAT } as const;
+  return {
+    text: { file: 'model.onnx', external: data('text_encoder'), opts: { ...io, hidden, ids: d.ids, hiddenState: d.hiddenState, pooler: d.pooler } },
+    unet: {
+      file: 'model.onnx',
+      external: data('unet'),
+      opts: { ...io, timestep, sample: d.sample, context: d.context, out: d.out, hidden, timeBiasTokens: 1 },
+    },
+    vaeDecoder: { file: 'model.onnx', external: data('vae_decoder'), opts: { ...io, latent: d.latent, sample: d.image } },
+    vaeEncoder: { file: 'model.onnx', external: data('vae_encoder'), opts: { ...io, sample: d.imageIn, latent: d.latentOut } },
+    componentConfigs: true,
+  };
+}
+
+const ALL_COMPONENTS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'];
+
+/** The spec of a family. */
+export function familySpec(family: FamilyId): FamilySpec {
+  switch (family) {
+    case 'sd-turbo':
+      return { ...sdTurbo(FLOAT, TINY.maxLength), ...SD_TURBO_REPO };
+    case 'sd-turbo-fp16':
+      return { ...sdTurbo(FLOAT16, 1), ...SD_TURBO_REPO };
+    case 'tanh-vae': {
+      const spec = { ...sdTurbo(FLOAT, 1), ...SD_TURBO_REPO };
+      return { ...spec, vaeDecoder: { ...spec.vaeDecoder, opts: { ...spec.vaeDecoder.opts, tanhGain: 300 } } };
+    }
+    case 'sd15':
+      return sd15();
+    case 'sd21':
+      return {
+        ...aislamov(SD2_HIDDEN, ALL_COMPONENTS, { type: FLOAT, dims: ['steps'] }),
+        pipeline: 'OnnxStableDiffusionPipeline',
+        scheduler: SCHEDULERS.pndm,
+        padToken: '!',
+        sampleSize: 16,
+      };
+    case 'sd2-v':
+      return {
+        ...aislamov(SD2_HIDDEN, ALL_COMPONENTS, { type: FLOAT, dims: ['steps'] }),
+        pipeline: 'OnnxStableDiffusionPipeline',
+        scheduler: SCHEDULERS.ddimV,
+        padToken: '!',
+        sampleSize: 24,
+      };
+    case 'lcm': {
+      const spec = aislamov(SD1_HIDDEN, ['unet'], { type: FLOAT, dims: [1] });
+      const timeCond = { dim: 256, dims: ['batch_size', 256] };
+      return {
+        ...spec,
+        unet: { ...spec.unet, opts: { ...spec.unet.opts, timeCond } },
+        pipeline: 'LatentConsistencyModelPipeline', // the class diffusers.js dispatches LCM on
+        scheduler: SCHEDULERS.lcm,
+        padToken: '<|endoftext|>',
+        sampleSize: 16,
+      };
+    }
+    case 'webnn':
+      return webnn();
+  }
+}
+
+/**
+ * nmkd's repo as diffusers' script exports with --fp16 (opset 14 there): fp16 I/O with a
+ * float16 timestep [batch], int32 input_ids, the UNet's weights in one weights.pb, no
+ * component config.json. Its math is fp32 here (a Cast after each input, before each
+ * output) so onnxruntime's CPU backend runs it; the real one computes in fp16.
+ * Dims follow the script's dynamic_axes; output dims torch names itself are assumed.
+ */
+function sd15(): FamilySpec {
+  const io = { io: FLOAT16, compute: FLOAT } as const;
+  const H = SD1_HIDDEN;
+  return {
+    text: { file: 'model.onnx', opts: { ...io, hidden: H, ids: ['batch', 'sequence'], hiddenState: ['batch', 'sequence', H], pooler: ['batch', H] } },
+    unet: {
+      file: 'model.onnx',
+      // diffusers' script collates the UNet's tensors into one weights.pb with onnx.save_model,
+      // which keeps those under 1 KB inside model.onnx (onnxruntime cannot load shapes from outside).
+      external: { location: 'weights.pb', threshold: 1024 },
+      opts: {
+        ...io,
+        timestep: { type: FLOAT16, dims: ['batch'] },
+        sample: ['batch', 'channels', 'height', 'width'],
+        context: ['batch', 'sequence', H],
+        out: ['batch', 4, 'height', 'width'],
+        hidden: H,
+        timeBiasTokens: 1,
+      },
+    },
+    vaeDecoder: {
+      file: 'model.onnx',
+      opts: { ...io, latent: ['batch', 'channels', 'height', 'width'], sample: ['batch', 3, 'Convsample_dim_2', 'Convsample_dim_3'] },
+    },
+    vaeEncoder: {
+      file: 'model.onnx',
+      opts: { ...io, sample: ['batch', 'channels', 'height', 'width'], latent: ['batch', 4, 'Addlatent_sample_dim_2', 'Addlatent_sample_dim_3'] },
+    },
+    pipeline: 'OnnxStableDiffusionPipeline',
+    scheduler: SCHEDULERS.pndm,
+    padToken: '<|endoftext|>',
+    componentConfigs: false,
+    sampleSize: 16,
+  };
+}
+
+/**
+ * microsoft/sd-turbo-webnn as Microsoft's WebNN demo (webnn-developer-preview,
+ * demos/sd-turbo) loads it: text_encoder/model_layernorm.onnx with a float16
+ * last_hidden_state; unet/model_layernorm.onnx taking float16 sample, timestep [1] and
+ * encoder_hidden_states and giving float16 out_sample; vae_decoder/model.onnx fed a
+ * float32 latent (the demo passes a Float32Array, and its session options name the
+ * dims batch/channels/height/width). The UNet's Olive-style dim names, and that the
+ * repo carries model_index.json, the scheduler and SD-Turbo's tokenizer files beside
+ * its tokenizer/ folder, are assumed. Its safety_checker is left out. Math is fp32.
+ */
+function webnn(): FamilySpec {
+  const base = sdTurbo(FLOAT, 1);
+  const fp16Io = { io: FLOAT16, compute: FLOAT } as const;
+  return {
+    text: { file: 'model_layernorm.onnx', opts: { ...base.text.opts, ...fp16Io } },
+    unet: {
+      file: 'model_layernorm.onnx',
+      opts: {
+        ...base.unet.opts,
+        ...fp16Io,
+        timestep: { type: FLOAT16, dims: ['unet_time_batch'] },
+        sample: ['unet_sample_batch', 'unet_sample_channels', 'unet_sample_height', 'unet_sample_width'],
+        context: ['unet_hidden_batch', 'unet_hidden_sequence', SD2_HIDDEN],
+        out: ['unet_sample_batch', 4, 'unet_sample_height', 'unet_sample_width'],
+      },
+    },
+    vaeDecoder: {
+      file: 'model.onnx',
+      opts: { ...base.vaeDecoder.opts, latent: ['batch', 'channels', 'height', 'width'], sample: ['batch', 3, 'Convsample_dim_2', 'Convsample_dim_3'] },
+    },
+    ...SD_TURBO_REPO,
+  };
+}
