@@ -1,17 +1,36 @@
 /**
- * Pure math and model glue: tokenizer, schedulers, RNG, pipelines. Runs in Node and browsers alike.
+ * Pure math and model glue: tokenizer, schedulers, RNG, the Stable Diffusion pipeline. Runs in
+ * Node and browsers alike, in float32; the runtime converts to whatever each model declares.
  * @module
  */
 export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
 export { SeededRandom, randomSeed } from './rng.ts';
-export { EulerDiscreteScheduler, type SchedulerConfig } from './schedulers/euler-discrete.ts';
-export { vaeOutputToImage, type RgbaImage } from './image.ts';
-export type { Tensor, TensorData, ModelRunner } from './tensor.ts';
+export * from './schedulers/index.ts';
+export { vaeOutputToImage, imageToVaeInput, NonFiniteError, type RgbaImage } from './image.ts';
+export { firstNonFinite, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type ModelFiles } from './tensor.ts';
+export { guardFinite, type Recovery } from './guard.ts';
 export {
-  generateSdTurbo,
-  type SdTurboModels,
+  generate,
+  applyGuidance,
+  guidanceEmbedding,
+  type Family,
+  type StableDiffusionModel,
   type GenerateRequest,
   type GenerateResult,
   type Stage,
-} from './pipelines/sd-turbo.ts';
-export { loadSdTurbo, readModelShape, pipelineFiles, REQUIRED_FILES, type RepoReader, type RunnerFactory, type ModelShape } from './load.ts';
+  type StageEvent,
+} from './pipelines/stable-diffusion.ts';
+export {
+  loadStableDiffusion,
+  componentModelPath,
+  missingFiles,
+  pipelineFiles,
+  detectFamily,
+  COMPONENTS,
+  FAMILY_DEFAULTS,
+  type RepoReader,
+  type RunnerFactory,
+  type ModelDefaults,
+  type ModelDescription,
+  type LoadOptions,
+} from './load.ts';

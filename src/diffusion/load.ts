@@ -1,7 +1,9 @@
 import { ClipTokenizer } from './clip-tokenizer.ts';
-import type { SdTurboModels } from './pipelines/sd-turbo.ts';
-import { EulerDiscreteScheduler } from './schedulers/euler-discrete.ts';
-import type { ModelRunner } from './tensor.ts';
+import { guardFinite, type Recovery } from './guard.ts';
+import type { Family, StableDiffusionModel } from './pipelines/stable-diffusion.ts';
+import { createScheduler, samplerConfig } from './schedulers/index.ts';
+import type { SchedulerConfig } from './schedulers/scheduler.ts';
+import type { ModelRunner, RunnerFactory, RunnerOptions } from './tensor.ts';
 
 /** Read access to one snapshot of a repo (the cache, a folder on disk, a test directory). */
 export interface RepoReader {
@@ -9,95 +11,161 @@ export interface RepoReader {
   files: readonly string[];
   /** The file at `path` as text (configs, vocabulary); rejects when it cannot be read. */
   readText(path: string): Promise<string>;
-  /** The whole file at `path` in memory (an ONNX model or its external data); rejects when it cannot be read. */
+  /** The whole file at `path` in memory (an ONNX model); rejects when it cannot be read. */
   readBytes(path: string): Promise<Uint8Array>;
+  /** The file as onnxruntime takes external data; a `Blob` avoids copying it (browsers). Defaults to `readBytes`. */
+  readData?(path: string): Promise<Uint8Array | Blob>;
 }
 
-/** Turns an ONNX model (plus its external-data files) into a runner. */
-export type RunnerFactory = (
-  name: string,
-  model: Uint8Array,
-  externalData: { path: string; data: Uint8Array }[],
-) => Promise<ModelRunner>;
+export type { RunnerFactory };
 
-/** Without these the pipeline cannot run; everything else has a default. */
-export const REQUIRED_FILES = [
-  'tokenizer/vocab.json',
-  'tokenizer/merges.txt',
-  'text_encoder/model.onnx',
-  'unet/model.onnx',
-  'vae_decoder/model.onnx',
-] as const;
+/** The ONNX components of a Stable Diffusion repo; `vae_encoder` is optional (img2img). */
+export const COMPONENTS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'] as const;
+const REQUIRED_COMPONENTS = ['text_encoder', 'unet', 'vae_decoder'] as const;
+const TOKENIZER_FILES = ['tokenizer/vocab.json', 'tokenizer/merges.txt'];
+const DIRS = ['tokenizer/', 'scheduler/', ...COMPONENTS.map((c) => `${c}/`)];
 
-const COMPONENTS = ['tokenizer/', 'text_encoder/', 'unet/', 'vae_decoder/', 'scheduler/'];
+/** The component's ONNX file: `model.onnx`, else the only `.onnx` file in its folder. */
+export function componentModelPath(files: readonly string[], component: string): string | undefined {
+  if (files.includes(`${component}/model.onnx`)) return `${component}/model.onnx`;
+  const onnx = files.filter((p) => p.startsWith(`${component}/`) && p.endsWith('.onnx') && !p.slice(component.length + 1).includes('/'));
+  return onnx.length === 1 ? onnx[0] : undefined;
+}
 
-/** The files of a repo the SD-Turbo pipeline uses (not the VAE encoder, README images, …). */
+/** Why a repo's file list cannot be run by this app, or undefined when it can. */
+export function missingFiles(files: readonly string[]): string[] {
+  return [
+    ...TOKENIZER_FILES.filter((f) => !files.includes(f)),
+    ...REQUIRED_COMPONENTS.filter((c) => !componentModelPath(files, c)).map((c) => `${c}/model.onnx`),
+  ];
+}
+
+/** The files of a repo the pipeline uses: configs, tokenizer, scheduler and every file of the ONNX components (their external data too). */
 export function pipelineFiles(paths: readonly string[]): string[] {
-  return paths.filter((p) => p === 'model_index.json' || COMPONENTS.some((c) => p.startsWith(c)));
+  return paths.filter((p) => p === 'model_index.json' || DIRS.some((c) => p.startsWith(c)));
 }
 
-/** Sizes as the repo declares them, with SD 2.x defaults for repos that ship no configs. */
-export interface ModelShape {
-  latentChannels: number;
-  vaeScaleFactor: number;
-  vaeScalingFactor: number;
-  /** Default image size in pixels (UNet `sample_size` × VAE scale factor). */
-  defaultSize: number;
+/** Defaults for the settings people know, from the repo. */
+export interface ModelDefaults {
+  steps: number;
+  guidanceScale: number;
+  /** Image size the model was made for, in pixels (UNet `sample_size` × VAE scale factor). */
+  size: number;
 }
 
-/** Reads latent channels, VAE scale factors and default image size from the UNet and VAE configs. */
-export async function readModelShape(repo: RepoReader): Promise<ModelShape> {
-  const unet = await readJson(repo, 'unet/config.json');
-  const vae = await readJson(repo, 'vae_decoder/config.json');
-  const blocks = Array.isArray(vae.block_out_channels) ? vae.block_out_channels.length : 4;
-  const vaeScaleFactor = 2 ** (blocks - 1);
-  return {
-    latentChannels: vae.latent_channels ?? unet.in_channels ?? 4,
-    vaeScaleFactor,
-    vaeScalingFactor: vae.scaling_factor ?? 0.18215,
-    defaultSize: (unet.sample_size ?? 64) * vaeScaleFactor,
-  };
+/** What the repo is, read from its configs and the UNet's inputs. */
+export interface ModelDescription {
+  family: Family;
+  defaults: ModelDefaults;
+  /** The scheduler config the repo ships (with defaults filled in). */
+  schedulerConfig: SchedulerConfig;
+  /** `epsilon` or `v_prediction`. */
+  predictionType: string;
+  /** Whether the repo has a VAE encoder, so img2img works. */
+  img2img: boolean;
+}
+
+/** How to load: progress, remembered per-component settings, and what to try when a stage gives NaN. */
+export interface LoadOptions {
+  /** Called before each component is opened (`text_encoder`, `unet`, …), for progress. */
+  onComponent?: (component: string) => void;
+  /** Settings remembered for this model on this device (from an earlier recovery), per component. */
+  overrides?: Record<string, RunnerOptions>;
+  /** Settings to retry a stage with when it gives NaN/Infinity, in order. */
+  fallbacks?: RunnerOptions[];
+  /** Called when a stage gave NaN and a fallback worked: tell the user, and remember `options`. */
+  onRecovered?: (r: Recovery) => void;
 }
 
 /**
- * Builds the tokenizer and scheduler and opens the text encoder, UNet and VAE decoder, one at a
- * time, each read whole into memory first. Throws when a file of `REQUIRED_FILES` is missing.
+ * Opens a Stable Diffusion ONNX repo (SD-Turbo, SD 1.x/2.x, LCM; any dtype, one file or
+ * external data): tokenizer, scheduler, and each component one at a time. Throws one clear
+ * message when the repo lacks something the pipeline needs.
  */
-export async function loadSdTurbo(
+export async function loadStableDiffusion(
   repo: RepoReader,
   createRunner: RunnerFactory,
-  onComponent: (name: string) => void = () => {},
-): Promise<SdTurboModels & { shape: ModelShape }> {
-  const missing = REQUIRED_FILES.filter((f) => !repo.files.includes(f));
-  if (missing.length) throw new Error(`This repo is not an SD-Turbo ONNX model: missing ${missing.join(', ')}.`);
+  opts: LoadOptions = {},
+): Promise<StableDiffusionModel & { description: ModelDescription }> {
+  const missing = missingFiles(repo.files);
+  if (missing.length) throw new Error(`This repo is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
   const tokenizer = ClipTokenizer.fromFiles(
     await repo.readText('tokenizer/vocab.json'),
     await repo.readText('tokenizer/merges.txt'),
     repo.files.includes('tokenizer/tokenizer_config.json') ? await repo.readText('tokenizer/tokenizer_config.json') : undefined,
   );
-  const schedulerConfig = await readJson(repo, 'scheduler/scheduler_config.json');
-  const prediction = schedulerConfig.prediction_type ?? 'epsilon';
-  if (prediction !== 'epsilon') {
-    // The Euler step here assumes the UNet predicts noise; a v-prediction UNet would give garbage.
-    throw new Error(`This model's UNet predicts "${prediction}"; only noise-predicting ("epsilon") models such as SD-Turbo are supported so far.`);
-  }
-  const scheduler = new EulerDiscreteScheduler(schedulerConfig);
-  const shape = await readModelShape(repo);
-  const load = async (component: string) => {
-    onComponent(component);
-    const external = repo.files.filter(
-      (p) => p.startsWith(`${component}/`) && /\.(onnx_data|onnx\.data|pb|data)$/.test(p),
-    );
-    const externalData = await Promise.all(
-      external.map(async (p) => ({ path: p.slice(component.length + 1), data: await repo.readBytes(p) })),
-    );
-    return createRunner(component, await repo.readBytes(`${component}/model.onnx`), externalData);
+  const index = await readJson(repo, 'model_index.json');
+  const schedulerConfig: SchedulerConfig = { _class_name: 'EulerDiscreteScheduler', ...(await readJson(repo, 'scheduler/scheduler_config.json')) };
+  createScheduler(schedulerConfig); // fails now, with the class name, if the repo's scheduler is unknown
+  const unetConfig = await readJson(repo, 'unet/config.json');
+  const vaeConfig = await readJson(repo, 'vae_decoder/config.json');
+
+  const load = async (component: string): Promise<ModelRunner> => {
+    opts.onComponent?.(component);
+    const path = componentModelPath(repo.files, component)!;
+    const dir = path.slice(0, path.lastIndexOf('/') + 1);
+    const readExternal = async (location: string) => {
+      const file = dir + location;
+      if (!repo.files.includes(file)) throw new Error(`The ${component} model stores its weights in ${location}, which the repo does not have.`);
+      return (repo.readData ?? repo.readBytes).call(repo, file);
+    };
+    const open = async (options?: RunnerOptions) => createRunner(component, { model: await repo.readBytes(path), readExternal }, options);
+    const runner = await open(opts.overrides?.[component]);
+    return guardFinite(component, runner, open, opts.fallbacks ?? [], opts.onRecovered);
   };
-  // One at a time: sessions compete for GPU memory while they initialise.
+  // One at a time: sessions compete for memory while they initialise.
   const textEncoder = await load('text_encoder');
   const unet = await load('unet');
   const vaeDecoder = await load('vae_decoder');
-  return { tokenizer, textEncoder, unet, vaeDecoder, scheduler, shape, ...shape };
+  const vaeEncoder = componentModelPath(repo.files, 'vae_encoder') ? await load('vae_encoder') : undefined;
+
+  const blocks = Array.isArray(vaeConfig.block_out_channels) ? vaeConfig.block_out_channels.length : 4;
+  const vaeScaleFactor = 2 ** (blocks - 1);
+  const family = detectFamily(index, schedulerConfig, unet);
+  const description: ModelDescription = {
+    family,
+    defaults: { ...FAMILY_DEFAULTS[family], size: sampleSize(unetConfig, unet) * vaeScaleFactor },
+    schedulerConfig,
+    predictionType: String(schedulerConfig.prediction_type ?? 'epsilon'),
+    img2img: !!vaeEncoder,
+  };
+  return {
+    family,
+    tokenizer,
+    textEncoder,
+    unet,
+    vaeDecoder,
+    vaeEncoder,
+    scheduler: (sampler) => createScheduler(sampler ? samplerConfig(schedulerConfig, sampler) : schedulerConfig),
+    latentChannels: vaeConfig.latent_channels ?? unetConfig.in_channels ?? 4,
+    vaeScaleFactor,
+    vaeScalingFactor: vaeConfig.scaling_factor ?? 0.18215,
+    description,
+  };
+}
+
+/** Settings each family is made for: SD-Turbo 1 step without guidance, SD 25 steps at 7.5, LCM 4 steps at 8 (embedded). */
+export const FAMILY_DEFAULTS: Record<Family, Omit<ModelDefaults, 'size'>> = {
+  'sd-turbo': { steps: 1, guidanceScale: 0 },
+  'stable-diffusion': { steps: 25, guidanceScale: 7.5 },
+  lcm: { steps: 4, guidanceScale: 8 },
+};
+
+/**
+ * LCM when the UNet takes a guidance embedding or the repo says so; SD-Turbo when the repo
+ * ships Euler with trailing spacing (how stabilityai/sd-turbo is configured) or no
+ * model_index.json at all (the ORT web exports); plain Stable Diffusion otherwise.
+ */
+export function detectFamily(index: Record<string, any>, scheduler: SchedulerConfig, unet: ModelRunner): Family {
+  if ('timestep_cond' in unet.inputs || scheduler._class_name === 'LCMScheduler' || /LatentConsistency/.test(index._class_name ?? '')) return 'lcm';
+  if (!index._class_name || (scheduler._class_name === 'EulerDiscreteScheduler' && scheduler.timestep_spacing === 'trailing')) return 'sd-turbo';
+  return 'stable-diffusion';
+}
+
+function sampleSize(unetConfig: Record<string, any>, unet: ModelRunner): number {
+  if (typeof unetConfig.sample_size === 'number') return unetConfig.sample_size;
+  const h = unet.inputs.sample?.dims[2];
+  return typeof h === 'number' ? h : 64;
 }
 
 async function readJson(repo: RepoReader, path: string): Promise<Record<string, any>> {

@@ -1,7 +1,7 @@
 /** onnxruntime-web: backend choice and sessions. The browser build (WebGPU + wasm) is loaded here. */
 import * as ort from 'onnxruntime-web/webgpu';
 import { chooseBackend, type BackendChoice } from './backend.ts';
-import { runnerFactory, type Backend, type Ort, type ReleasableRunner } from './session.ts';
+import { Float16UnsupportedError, runnerFactory, type Backend, type Ort } from './session.ts';
 
 // Threads need cross-origin isolation (SharedArrayBuffer); without it one thread, and no warning spam.
 ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
@@ -9,7 +9,9 @@ ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator
 /** Picks WebGPU or wasm and returns a factory of sessions on it. */
 export async function createRuntime(prefer: Backend | 'auto' = 'auto') {
   const choice = await chooseBackend(prefer);
-  return { ...choice, createRunner: runnerFactory(ort as unknown as Ort, choice.backend) };
+  return { ...choice, createRunner: runnerFactory(ort as unknown as Ort, choice.backend, { shaderF16: choice.shaderF16 }) };
 }
 
-export { chooseBackend, runnerFactory, type BackendChoice, type Backend, type Ort, type ReleasableRunner };
+export { chooseBackend, runnerFactory, Float16UnsupportedError, type BackendChoice, type Backend, type Ort };
+export { readOnnxInfo, type OnnxInfo } from './onnx-info.ts';
+export { toFloat16, fromFloat16, toHalfBits, fromHalfBits } from './float16.ts';

@@ -1,0 +1,107 @@
+// Reads just enough of an ONNX ModelProto to know, before creating a session, which external
+// data files it references (under the exact location strings stored in it) and whether it
+// uses 16-bit floats anywhere. Large tensors are skipped by length, so a 1.7 GB model costs a
+// walk over field headers, not a copy. Field numbers are those of onnx/onnx.proto.
+
+const FLOAT16 = 10;
+
+/** What a model file says about itself that decides how it can be loaded. */
+export interface OnnxInfo {
+  /** Locations of external data files, as stored in the model (e.g. `weights.pb`, `model.onnx_data`). */
+  externalData: string[];
+  /** True when any initializer, input, output, value or Cast uses float16. */
+  usesFloat16: boolean;
+}
+
+type Field = { no: number; wire: number; value: number; start: number; end: number };
+
+function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
+  let pos = start;
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= end) throw new Error('truncated ONNX file');
+      const b = buf[pos++];
+      result += (b & 0x7f) * scale;
+      if (!(b & 0x80)) return result;
+      scale *= 128;
+    }
+  };
+  while (pos < end) {
+    const key = varint();
+    const no = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === 0) yield { no, wire, value: varint(), start: pos, end: pos };
+    else if (wire === 1) (pos += 8), yield { no, wire, value: 0, start: pos - 8, end: pos };
+    else if (wire === 5) (pos += 4), yield { no, wire, value: 0, start: pos - 4, end: pos };
+    else if (wire === 2) {
+      const len = varint();
+      const s = pos;
+      pos += len;
+      if (pos > end) throw new Error('truncated ONNX file');
+      yield { no, wire, value: len, start: s, end: pos };
+    } else throw new Error(`not an ONNX file (wire type ${wire})`);
+  }
+}
+
+const text = (buf: Uint8Array, f: Field) => new TextDecoder().decode(buf.subarray(f.start, f.end));
+
+/** Reads the external-data locations and float16 use of an ONNX model. Throws on a file that is not ONNX. */
+export function readOnnxInfo(model: Uint8Array): OnnxInfo {
+  const locations = new Set<string>();
+  let usesFloat16 = false;
+
+  const tensor = (f: Field) => {
+    for (const t of fields(model, f.start, f.end)) {
+      if (t.no === 2 && t.wire === 0 && t.value === FLOAT16) usesFloat16 = true;
+      if (t.no === 13 && t.wire === 2) {
+        let key = '';
+        let value = '';
+        for (const kv of fields(model, t.start, t.end)) {
+          if (kv.no === 1) key = text(model, kv);
+          if (kv.no === 2) value = text(model, kv);
+        }
+        if (key === 'location') locations.add(value);
+      }
+    }
+  };
+  const valueInfo = (f: Field) => {
+    // ValueInfoProto.type (2) → TypeProto.tensor_type (1) → elem_type (1)
+    for (const t of fields(model, f.start, f.end)) if (t.no === 2 && t.wire === 2)
+      for (const tt of fields(model, t.start, t.end)) if (tt.no === 1 && tt.wire === 2)
+        for (const e of fields(model, tt.start, tt.end)) if (e.no === 1 && e.wire === 0 && e.value === FLOAT16) usesFloat16 = true;
+  };
+  const graph = (f: Field): void => {
+    for (const g of fields(model, f.start, f.end)) {
+      if (g.wire !== 2) continue;
+      if (g.no === 5) tensor(g); // initializer
+      else if (g.no === 11 || g.no === 12 || g.no === 13) valueInfo(g); // input, output, value_info
+      else if (g.no === 1) node(g);
+    }
+  };
+  const node = (f: Field) => {
+    for (const a of fields(model, f.start, f.end)) {
+      if (a.no !== 5 || a.wire !== 2) continue; // attribute
+      let name = '';
+      let int = -1;
+      for (const x of fields(model, a.start, a.end)) {
+        if (x.no === 1) name = text(model, x);
+        else if (x.no === 3 && x.wire === 0) int = x.value;
+        else if (x.no === 5 && x.wire === 2) tensor(x); // a Constant's value
+        else if (x.no === 6 && x.wire === 2) graph(x); // If/Loop bodies
+      }
+      if (name === 'to' && int === FLOAT16) usesFloat16 = true;
+    }
+  };
+
+  let sawGraph = false;
+  for (const f of fields(model, 0, model.length)) {
+    if (f.no === 7 && f.wire === 2) {
+      sawGraph = true;
+      graph(f);
+    }
+  }
+  if (!sawGraph) throw new Error('not an ONNX model: it has no graph');
+  return { externalData: [...locations], usesFloat16 };
+}
