@@ -1,21 +1,15 @@
-import {
-  exportSnapshot, fileKey, filesDir, handleDir, inventory, LocalModelFolder, manifestKey, MODELS, repoKey, verifyFiles,
-  type CachedRepo, type ExportLayout, type Mismatch, type Store,
-} from '../cache/index.ts';
-import { folderPermission, loadStorageChoice, makeStore, saveStorageChoice, type StorageChoice, type StorageKind } from './storage-choice.ts';
-import { generateSdTurbo, loadSdTurbo, type RepoReader, type SdTurboModels } from '../diffusion/index.ts';
-import { chooseBackend, createRuntime, type BackendChoice, type ReleasableRunner } from '../runtime/index.ts';
-import { cachedManifest, ensureModel, fetchManifest, locate, readManifest, type Manifest } from './ensure-model.ts';
+import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type ExportLayout, type Mismatch, type Store } from '../cache/index.ts';
+import { StorageSettings, type StorageKind } from './storage-choice.ts';
+import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
+import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
+import { cachedManifest, ensureModel, fetchManifest, locate } from './ensure-model.ts';
+import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
-import type { WhoAmI } from '../hub/index.ts';
+import { listRefs, type WhoAmI } from '../hub/index.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
-type Loaded = {
-  key: string;
-  prepared: PreparedModel;
-  models: SdTurboModels & { shape: { defaultSize: number } };
-};
+type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; warm?: boolean };
 
 /**
  * The whole product without a UI: finds a model on the Hub, keeps it in the browser's
@@ -30,32 +24,29 @@ export class Engine {
   private readonly network = new NetworkLog();
   private readonly fetch = this.network.wrap();
 
-  private store!: Store;
-  private readonly ready: Promise<void>;
+  private readonly storageSettings: StorageSettings;
 
   /** With no store given, uses the backend chosen in settings (OPFS by default, IndexedDB without OPFS). */
   constructor(store?: Store) {
-    this.ready = store
-      ? Promise.resolve(void (this.store = store))
-      : loadStorageChoice().then((choice) => {
-          this.choice = choice;
-          this.store = makeStore(choice);
-        });
+    this.storageSettings = new StorageSettings(store);
+    this.ready = this.storageSettings.ready;
   }
 
-  private choice: StorageChoice = { kind: 'opfs' };
+  private readonly ready: Promise<void>;
+  private get store(): Store {
+    return this.storageSettings.store;
+  }
 
   /** Which backend holds the cache: `opfs`, `indexeddb` or `folder`. */
   async storage(): Promise<StorageKind> {
     await this.ready;
-    return this.store.kind as StorageKind;
+    return this.storageSettings.kind;
   }
 
   /** The folder the cache is in (when it is a folder), and whether the page must ask to write it again. */
   async storageFolder(): Promise<{ name: string; handle: FileSystemDirectoryHandle; permission: PermissionState } | undefined> {
     await this.ready;
-    const folder = this.choice.folder;
-    return this.choice.kind === 'folder' && folder ? { name: folder.name, handle: folder, permission: await folderPermission(folder) } : undefined;
+    return this.storageSettings.folder();
   }
 
   /**
@@ -64,11 +55,7 @@ export class Engine {
    */
   async useStorage(kind: StorageKind, folder?: FileSystemDirectoryHandle): Promise<StorageKind> {
     await this.ready;
-    if (kind === 'folder' && !(folder ?? this.choice.folder)) throw new Error('Choose a folder first.');
-    this.choice = kind === 'folder' ? { kind, folder: folder ?? this.choice.folder } : { kind };
-    this.store = makeStore(this.choice);
-    await saveStorageChoice(this.choice);
-    return this.store.kind as StorageKind;
+    return this.storageSettings.use(kind, folder);
   }
 
   /**
@@ -146,6 +133,27 @@ export class Engine {
   }
 
   /**
+   * Gets a cached model ready before anyone asks for an image: opens its sessions from the
+   * cache (no network request) and makes one throw-away image at the model's defaults, so
+   * the GPU's shaders are compiled. Resolves with undefined, doing nothing, when the model
+   * is not complete in the cache.
+   */
+  async warmUp(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel | undefined> {
+    await this.ready;
+    const cached = await cachedManifest(this.store, source.model, source.revision || 'main');
+    if (!cached || (await locate(this.store, cached, this.local)).missing.length) return undefined;
+    return this.withSignal(async (signal) => {
+      const loaded = await this.load({ ...source, offline: true }, onEvent, signal);
+      if (!loaded.warm) {
+        onEvent({ kind: 'status', message: 'Warming up the model…' });
+        await makeImages(loaded.open, { prompt: '', seed: 0, steps: 1 }, () => {}, signal);
+        loaded.warm = true;
+      }
+      return loaded.prepared;
+    });
+  }
+
+  /**
    * Makes sure every file of the model is complete in the cache, downloading only what is
    * missing, without opening sessions. Resolves with what was done.
    */
@@ -156,7 +164,10 @@ export class Engine {
     });
   }
 
-  /** Generates one image; prepares the model first when needed. */
+  /**
+   * Makes one image or a batch; prepares the model first when needed. Settings left out take
+   * the model's defaults (SD-Turbo: 1 step, no guidance; SD: 25 steps at 7.5; LCM: 4 steps at 8).
+   */
   async generate(
     source: ModelSource,
     options: GenerateOptions,
@@ -166,22 +177,11 @@ export class Engine {
       const t0 = performance.now();
       const loaded = await this.load(source, onEvent, signal);
       const loadMs = performance.now() - t0;
-      const size = loaded.prepared.defaultSize;
-      const steps = Math.max(1, Math.min(8, Math.round(options.steps || 1)));
-      const result = await generateSdTurbo(
-        loaded.models,
-        { prompt: options.prompt, seed: options.seed, steps, width: options.width ?? size, height: options.height ?? size },
-        (stage, step) => onEvent({ kind: 'stage', stage, step, steps }),
-        signal,
-      );
-      return {
-        image: result.image,
-        seed: result.seed,
-        steps,
-        backend: loaded.prepared.backend,
-        model: loaded.prepared,
-        timings: { ...result.timings, load: loadMs, total: performance.now() - t0 },
-      };
+      const made = await makeImages(loaded.open, options, onEvent, signal);
+      loaded.warm = true;
+      // A recovery during this call changes what the model card says.
+      const prepared = { ...loaded.prepared, recoveries: [...loaded.open.recoveries] };
+      return { ...made, model: prepared, timings: { ...made.timings, load: loadMs, total: performance.now() - t0 } };
     });
   }
 
@@ -197,12 +197,7 @@ export class Engine {
    */
   async deleteFromCache(target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {
     await this.ready;
-    if (!target.repo) return this.store.delete(MODELS);
-    if (!target.commit) return this.store.delete(repoKey(target.repo));
-    if (target.path) return this.store.delete(fileKey(target.repo, target.commit, target.path));
-    await this.store.delete(`${repoKey(target.repo)}/${target.commit}`);
-    await this.store.delete(manifestKey(target.repo, target.commit));
-    for (const r of await inventoryRefs(this.store, target.repo)) if (r.commit === target.commit) await this.store.delete(r.key);
+    return deleteFromCache(this.store, target);
   }
 
   /**
@@ -211,25 +206,13 @@ export class Engine {
    */
   async verify(repo: string): Promise<{ checked: number; mismatches: (Mismatch & { commit: string })[] }> {
     await this.ready;
-    const out = { checked: 0, mismatches: [] as (Mismatch & { commit: string })[] };
-    for (const r of (await inventory(this.store)).filter((x) => x.repo === repo)) {
-      for (const rev of r.revisions) {
-        const manifest = await readManifest(this.store, repo, rev.commit);
-        const result = await verifyFiles(manifest?.files ?? [], (path) => this.store.get(fileKey(repo, rev.commit, path)));
-        out.checked += result.checked;
-        out.mismatches.push(...result.mismatches.map((m) => ({ ...m, commit: rev.commit })));
-      }
-    }
-    return out;
+    return verifyRepo(this.store, repo);
   }
 
   /** Writes a cached commit into a folder the user chose, as a plain folder or in the Hugging Face cache layout. */
   async exportModel(p: { repo: string; commit: string; layout: ExportLayout; target: FileSystemDirectoryHandle }): Promise<{ written: string[] }> {
     await this.ready;
-    const manifest = await readManifest(this.store, p.repo, p.commit);
-    if (!manifest) throw new Error(`${p.repo}@${p.commit} is not in the cache.`);
-    const refs = (await inventory(this.store)).find((r) => r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit)?.refs ?? [];
-    return exportSnapshot({ ...p, refs, files: manifest.files, get: (path) => this.store.get(fileKey(p.repo, p.commit, path)) });
+    return exportCommit(this.store, p);
   }
 
   /** Which backend images will be made on, and why not WebGPU when it is not. */
@@ -246,7 +229,9 @@ export class Engine {
   async unload(): Promise<void> {
     const l = this.loaded;
     this.loaded = undefined;
-    if (l) for (const r of [l.models.textEncoder, l.models.unet, l.models.vaeDecoder]) await (r as ReleasableRunner).release();
+    if (!l) return;
+    const m = l.open.model;
+    for (const r of [m.textEncoder, m.unet, m.vaeDecoder, m.vaeEncoder]) await r?.release();
   }
 
   private async withSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -290,59 +275,34 @@ export class Engine {
     });
   }
 
+  /** An fp16 model the GPU cannot run: name the repo's fp32 branch when it has one, so the page can offer it. */
+  private async withFp32Revision(err: Float16UnsupportedError, source: ModelSource): Promise<Error> {
+    const refs = await listRefs({ ...(await this.hubOptions(source)), repo: source.model }).catch(() => undefined);
+    const fp32 = refs?.branches.find((b) => /fp32|float32|full/i.test(b.name) && b.name !== source.revision);
+    if (!fp32) return err;
+    err.message += ` This repo has an fp32 revision: “${fp32.name}”.`;
+    err.fp32Revision = fp32.name;
+    return err;
+  }
+
   private async load(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<Loaded> {
     const revision = source.revision || 'main';
     const ensured = await this.ensure(source, onEvent, signal);
     const { manifest } = ensured;
-    const key = `${source.model}@${manifest.commit}/${source.backend ?? 'auto'}`;
-    if (this.loaded?.key === key) return this.withOffline(this.loaded, ensured.offline);
+    const key = `${source.model}@${manifest.commit}`;
+    const backend = source.backend ?? 'auto';
+    if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend) {
+      this.loaded.prepared = { ...this.loaded.prepared, offline: ensured.offline, downloadedBytes: 0 };
+      return this.loaded;
+    }
     await this.unload();
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
-    const runtime = await createRuntime(source.backend ?? 'auto');
-    const models = await loadSdTurbo(this.reader(manifest, ensured.localFiles), runtime.createRunner, (c) =>
-      onEvent({ kind: 'status', message: `Loading ${c} on ${runtime.backend}…` }),
-    );
-    const prepared: PreparedModel = {
-      model: source.model,
-      revision,
-      commit: manifest.commit,
-      offline: ensured.offline,
-      files: filesWithSources(manifest, ensured.sources),
-      downloadedBytes: ensured.downloadedBytes,
-      backend: runtime.backend,
-      fallbackReason: runtime.fallbackReason,
-      license: manifest.license,
-      gated: manifest.gated,
-      defaultSize: models.shape.defaultSize,
-    };
-    this.loaded = { key, prepared, models };
+    const open = await openModel(key, cachedRepoReader(this.store, manifest, ensured.localFiles), backend, onEvent).catch(async (err) => {
+      throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Revision(err, source) : err;
+    });
+    const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
+    this.loaded = { open, prepared };
     return this.loaded;
   }
-
-  private withOffline(l: Loaded, offline: boolean): Loaded {
-    return { ...l, prepared: { ...l.prepared, offline, downloadedBytes: 0 } };
-  }
-
-  private reader(manifest: Manifest, localFiles: Map<string, File>): RepoReader {
-    const get = async (path: string) => {
-      const blob = localFiles.get(path) ?? (await this.store.get(fileKey(manifest.repo, manifest.commit, path)));
-      if (!blob) throw new Error(`${path} is missing from the cache.`);
-      return blob;
-    };
-    return {
-      files: manifest.files.map((f) => f.path),
-      readText: async (path) => (await get(path)).text(),
-      readBytes: async (path) => new Uint8Array(await (await get(path)).arrayBuffer()),
-    };
-  }
-}
-
-function filesWithSources(manifest: Manifest, sources: Record<string, string>) {
-  return manifest.files.map((f) => ({ path: f.path, size: f.size, source: sources[f.path] ?? 'cache' }));
-}
-
-async function inventoryRefs(store: Store, repo: string): Promise<{ key: string; commit: string }[]> {
-  const refs = await store.list(`${repoKey(repo)}/refs`);
-  return Promise.all(refs.map(async (f) => ({ key: f.key, commit: ((await store.readText(f.key)) ?? '').trim() })));
 }

@@ -1,5 +1,5 @@
 import { downloadToStore, fileKey, manifestKey, refKey, type LocalModelFolder, type Store } from '../cache/index.ts';
-import { pipelineFiles, REQUIRED_FILES } from '../diffusion/index.ts';
+import { missingFiles, pipelineFiles } from '../diffusion/index.ts';
 import {
   GatedRepoError, HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile, type WhoAmI,
 } from '../hub/index.ts';
@@ -39,8 +39,8 @@ export async function fetchManifest(hub: Hub, repo: string, revision: string, si
     signal,
     delay: (err, attempt) => (err instanceof HubUnreachableError ? undefined : retryDelay(err, attempt)),
   });
-  const missing = REQUIRED_FILES.filter((f) => !info.files.some((x) => x.path === f));
-  if (missing.length) throw new Error(`${repo}@${revision} is not an SD-Turbo ONNX model for this app: it has no ${missing.join(', ')}.`);
+  const missing = missingFiles(info.files.map((f) => f.path));
+  if (missing.length) throw new Error(`${repo}@${revision} is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
   const wanted = new Set(pipelineFiles(info.files.map((f) => f.path)));
   return {
     repo: info.id ?? repo,

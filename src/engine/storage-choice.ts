@@ -35,3 +35,44 @@ export async function folderPermission(folder: FileSystemDirectoryHandle): Promi
   const h = folder as FileSystemDirectoryHandle & { queryPermission?(o: object): Promise<PermissionState> };
   return (await h.queryPermission?.({ mode: 'readwrite' }).catch(() => undefined)) ?? 'granted';
 }
+
+/** The cache's backend as a setting: which store is in use, switching it, and its folder's permission. */
+export class StorageSettings {
+  private choice: StorageChoice = { kind: 'opfs' };
+  private current!: Store;
+  /** Resolves once the saved choice is read (or at once when a store is given). */
+  readonly ready: Promise<void>;
+
+  constructor(store?: Store) {
+    this.ready = store
+      ? Promise.resolve(void (this.current = store))
+      : loadStorageChoice().then((choice) => {
+          this.choice = choice;
+          this.current = makeStore(choice);
+        });
+  }
+
+  /** The store in use (after `ready`). */
+  get store(): Store {
+    return this.current;
+  }
+
+  get kind(): StorageKind {
+    return this.current.kind as StorageKind;
+  }
+
+  /** The folder the cache is in (when it is a folder), and whether the page must ask to write it again. */
+  async folder(): Promise<{ name: string; handle: FileSystemDirectoryHandle; permission: PermissionState } | undefined> {
+    const folder = this.choice.folder;
+    return this.choice.kind === 'folder' && folder ? { name: folder.name, handle: folder, permission: await folderPermission(folder) } : undefined;
+  }
+
+  /** Switches to another backend and saves the choice; `folder` is the folder the user picked. */
+  async use(kind: StorageKind, folder?: FileSystemDirectoryHandle): Promise<StorageKind> {
+    if (kind === 'folder' && !(folder ?? this.choice.folder)) throw new Error('Choose a folder first.');
+    this.choice = kind === 'folder' ? { kind, folder: folder ?? this.choice.folder } : { kind };
+    this.current = makeStore(this.choice);
+    await saveStorageChoice(this.choice);
+    return this.kind;
+  }
+}

@@ -1,4 +1,4 @@
-import type { RgbaImage, Stage } from '../diffusion/index.ts';
+import type { Family, ModelDefaults, RgbaImage, Stage } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/session.ts';
 export type { BackendChoice } from '../runtime/backend.ts';
 export type { NetworkEntry } from './network-log.ts';
@@ -37,7 +37,9 @@ export interface FileProgress {
 export type EngineEvent =
   | { kind: 'status'; message: string }
   | { kind: 'download'; files: FileProgress[]; loaded: number; total: number }
-  | { kind: 'stage'; stage: Stage; step?: number; steps?: number };
+  | { kind: 'stage'; stage: Stage; step?: number; steps?: number; image?: number; images?: number }
+  /** Something the user should know that did not stop the work (e.g. a stage rerun after giving NaN). */
+  | { kind: 'notice'; message: string };
 
 /** What a model is, before downloading it. */
 export interface ModelCard {
@@ -75,31 +77,63 @@ export interface PreparedModel extends DownloadedModel {
   fallbackReason?: string;
   license?: string;
   gated: false | 'auto' | 'manual';
+  /** SD-Turbo, Stable Diffusion (1.x/2.x) or LCM, read from the repo. */
+  family: Family;
+  /** Steps, guidance and image size the model is made for. */
+  defaults: ModelDefaults;
   /** Image size the model was made for, in pixels. */
   defaultSize: number;
+  /** The scheduler class the repo ships (`PNDMScheduler`, …). */
+  scheduler: string;
+  /** `epsilon` or `v_prediction`. */
+  predictionType: string;
+  /** Whether the repo has a VAE encoder, so `GenerateOptions.initImage` works. */
+  img2img: boolean;
+  /** Components that are run with other settings because the default ones gave NaN, in words. */
+  recoveries: string[];
 }
 
-/** What to draw, and with which seed and number of steps; the size defaults to the model's own. */
+/** What to draw, and how; everything but the prompt and seed defaults to what the model is made for. */
 export interface GenerateOptions {
   prompt: string;
-  /** Currently ignored: SD-Turbo runs without classifier-free guidance, so there is nothing to steer away from. */
+  /** What to steer away from; used when guidance is on (guidance scale > 1, not SD-Turbo or LCM). */
   negativePrompt?: string;
+  /** Seed of the first image; image k of a batch uses `seed + k`. */
   seed: number;
-  /** Denoising steps; the engine rounds this and clamps it to 1–8 (SD-Turbo is made for 1–4). */
-  steps: number;
-  /** Defaults to the model's own size. */
+  /** Denoising steps (1–150); the model's default when left out or 0. */
+  steps?: number;
+  /** Classifier-free guidance scale; ≤ 1 turns it off. LCM embeds it instead. */
+  guidanceScale?: number;
+  /** A sampler id from `diffusion.SAMPLERS` (`euler`, `euler-a`, `dpmpp-2m`, …); the repo's own scheduler when left out. */
+  sampler?: string;
+  /** In pixels, rounded down to a multiple of 8; the model's own size when left out. */
   width?: number;
   height?: number;
+  /** Number of images (1–8), seeds `seed` … `seed + batch − 1`. */
+  batch?: number;
+  /** img2img: the picture to start from (needs a repo with `vae_encoder/`). */
+  initImage?: RgbaImage;
+  /** img2img: how much to change the picture, 0–1 (default 0.6). */
+  strength?: number;
 }
 
-/** One generated image, with the settings actually used (seed, clamped step count, backend) and how long it took. */
+/** The generated images, with the settings actually used (after defaults and clamping) and how long it took. */
 export interface GeneratedImage {
+  /** Every image of the batch, with its seed. */
+  images: { image: RgbaImage; seed: number }[];
+  /** The first image and its seed. */
   image: RgbaImage;
   seed: number;
+  /** Steps run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
+  guidanceScale: number;
+  /** The sampler id, or the repo's scheduler class when the repo's own was used. */
+  sampler: string;
+  width: number;
+  height: number;
   backend: Backend;
   /** The model that made it (commit, files, whether the cached copy was used offline). */
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */
-  timings: Record<Stage | 'load' | 'total', number>;
+  timings: Partial<Record<Stage, number>> & Record<'load' | 'total', number>;
 }

@@ -1,6 +1,7 @@
 // The engine's module worker: everything heavy (network, storage, onnxruntime) happens here.
 import { expose, releaseProxy, transfer } from 'comlink';
 import { Engine } from './engine.ts';
+import { sendErrorDetails } from './error-details.ts';
 import type { EngineEvent } from './types.ts';
 
 type Callback = ((e: EngineEvent) => void) & { [releaseProxy]?: () => void };
@@ -19,6 +20,10 @@ class WorkerEngine extends Engine {
     return thenRelease(args[1] as Callback, super.prepare(...args));
   }
 
+  override warmUp(...args: Parameters<Engine['warmUp']>) {
+    return thenRelease(args[1] as Callback, super.warmUp(...args));
+  }
+
   override download(...args: Parameters<Engine['download']>) {
     return thenRelease(args[1] as Callback, super.download(...args));
   }
@@ -26,8 +31,9 @@ class WorkerEngine extends Engine {
   // Hand the pixels over instead of copying them.
   override async generate(...args: Parameters<Engine['generate']>) {
     const result = await thenRelease(args[2] as Callback, super.generate(...args));
-    return transfer(result, [result.image.data.buffer]);
+    return transfer(result, [...new Set(result.images.map((i) => i.image.data.buffer as ArrayBuffer))]);
   }
 }
 
+sendErrorDetails();
 expose(new WorkerEngine());

@@ -1,0 +1,222 @@
+// Every model family the app runs, in Chromium: each stand-in (the real repo's file names, I/O
+// names, dtypes and external data) generates in the browser, and the image equals the Node
+// reference (the same pipeline on onnxruntime's wasm backend) for the same settings.
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { act, openApp } from '../support/app-driver.ts';
+import { encodePng, testPicture } from '../support/png.ts';
+import { allResultPixels, pixelDiff } from '../support/pixels.ts';
+import { referenceImages } from '../support/reference.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { ensureTinyModel, FAMILIES, type FamilyId } from '../../tools/tiny-model/tiny-model.ts';
+import type { GenerateRequest } from '../../src/diffusion/index.ts';
+
+const ROOT = '.cache/hub-root';
+const PROMPT = 'a photo of a cat';
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let tmp: string;
+const dirs: Partial<Record<FamilyId, string>> = {};
+
+beforeAll(async () => {
+  for (const id of Object.keys(FAMILIES) as FamilyId[]) dirs[id] = await ensureTinyModel(ROOT, FAMILIES[id].repo, { family: id });
+  // The fp16 repo gets an fp32 branch, as some real repos have: the SD-Turbo fp32 stand-in.
+  await rm(`${dirs['sd-turbo-fp16']}@fp32`, { recursive: true, force: true });
+  await cp(dirs['sd-turbo']!, `${dirs['sd-turbo-fp16']}@fp32`, { recursive: true });
+  stack = await startStack(ROOT);
+  browser = stack.browser;
+  context = await browser.newContext();
+  tmp = await mkdtemp(join(tmpdir(), 'families-'));
+});
+afterAll(async () => {
+  await context?.close();
+  await stack?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+interface Settings {
+  seed: number;
+  steps?: number;
+  guidance?: number;
+  negative?: string;
+  sampler?: string;
+  batch?: number;
+  width?: number;
+  height?: number;
+  initImage?: string;
+  strength?: number;
+}
+
+async function open(family: FamilyId, params: Record<string, string> = {}): Promise<Page> {
+  return openApp(context, stack.app.url, { hub: stack.hub.url, model: FAMILIES[family].repo, ...params });
+}
+
+/** Fills the form, generates, and returns every result image (fails on an error message). */
+async function generateIn(page: Page, s: Settings) {
+  // Every field is set (empty = the model's default), so nothing carries over from the last image.
+  const fill = (id: string, v: number | string | undefined) => page.getByTestId(id).fill(v === undefined ? '' : String(v));
+  await fill('steps', s.steps);
+  await fill('guidance', s.guidance);
+  await fill('negative-prompt', s.negative ?? '');
+  await fill('batch', s.batch ?? 1);
+  await fill('width', s.width);
+  await fill('height', s.height);
+  await page.getByTestId('scheduler').selectOption(s.sampler ?? '');
+  if (s.initImage) {
+    await page.getByTestId('init-image').setInputFiles(s.initImage);
+    await fill('strength', s.strength);
+  }
+  const error = await act(page, 'generate', { prompt: PROMPT, seed: s.seed });
+  if (error) throw new Error(`the app reported: ${error}`);
+  return allResultPixels(page);
+}
+
+function request(s: Settings, init?: { width: number; height: number; data: Uint8ClampedArray }): Partial<GenerateRequest> & { prompt: string; seed: number } {
+  return {
+    prompt: PROMPT,
+    seed: s.seed,
+    negativePrompt: s.negative,
+    batch: s.batch,
+    sampler: s.sampler,
+    ...(s.steps !== undefined && { steps: s.steps }),
+    ...(s.guidance !== undefined && { guidanceScale: s.guidance }),
+    ...(s.width !== undefined && { width: s.width, height: s.height }),
+    ...(init && { initImage: init, strength: s.strength }),
+  };
+}
+
+function expectClose(actual: { data: number[] }, expected: { data: ArrayLike<number> }, label: string) {
+  const diff = pixelDiff(actual.data, expected.data);
+  console.log(`${label}: browser vs Node reference mean ${diff.mean.map((d) => d.toFixed(3))} max ${diff.max}`);
+  for (const c of [0, 1, 2]) {
+    expect(diff.mean[c]).toBeLessThanOrEqual(1);
+    expect(diff.max[c]).toBeLessThanOrEqual(4);
+  }
+  expect(new Set(actual.data.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(20); // a picture, not a flat colour
+}
+
+const distinct = (a: { data: number[] }, b: { data: number[] }) => pixelDiff(a.data, b.data).mean.reduce((x, y) => x + y) > 1;
+
+describe.each([
+  // family, page parameters, settings (steps kept low: SwiftShader runs every step on the CPU)
+  ['sd15', { backend: 'wasm' }, { seed: 11, steps: 3, guidance: 7.5, negative: 'blurry' }],
+  ['sd21', {}, { seed: 12, steps: 3, guidance: 7.5 }],
+  ['sd2-v', {}, { seed: 13, steps: 3, guidance: 5 }],
+  ['lcm', {}, { seed: 14, steps: 2 }],
+  ['webnn', { backend: 'wasm' }, { seed: 15 }],
+] as [FamilyId, Record<string, string>, Settings][])('%s stand-in', (family, params, settings) => {
+  it('generates in the browser and matches the Node reference', async () => {
+    const page = await open(family, params);
+    const [image] = await generateIn(page, settings);
+    const ref = await referenceImages(dirs[family]!, request(settings));
+    expectClose(image, ref.images[0].image, family);
+    await page.close();
+  });
+});
+
+describe('settings people know (SD 2.1 stand-in on WebGPU)', () => {
+  let page: Page;
+  let base: Awaited<ReturnType<typeof generateIn>>[number];
+  const s: Settings = { seed: 21, steps: 3, guidance: 7.5 };
+  beforeAll(async () => {
+    page = await open('sd21');
+    [base] = await generateIn(page, s);
+  });
+  afterAll(() => page?.close());
+
+  it('guidance and the negative prompt each change the image', async () => {
+    const [noGuidance] = await generateIn(page, { ...s, guidance: 1 });
+    const [negative] = await generateIn(page, { ...s, negative: 'blurry, dark' });
+    expect(distinct(base, noGuidance)).toBe(true);
+    expect(distinct(base, negative)).toBe(true);
+  });
+
+  it('a batch of 2 gives two different images with seeds seed and seed+1, equal to the reference', async () => {
+    const images = await generateIn(page, { ...s, batch: 2 });
+    expect(images.map((i) => i.seed)).toEqual([21, 22]);
+    expect(distinct(images[0], images[1])).toBe(true);
+    expect(images[0].data).toEqual(base.data);
+    const ref = await referenceImages(dirs.sd21!, request({ ...s, batch: 2 }));
+    expectClose(images[1], ref.images[1].image, 'batch image 2');
+  });
+
+  it('another sampler (Euler a, stochastic) and another size match the reference', async () => {
+    const settings = { ...s, sampler: 'euler-a', width: 96, height: 64 };
+    const [image] = await generateIn(page, settings);
+    expect([image.width, image.height]).toEqual([96, 64]);
+    expectClose(image, (await referenceImages(dirs.sd21!, request(settings))).images[0].image, 'euler a 96×64');
+  });
+
+  it('img2img from a picture matches the reference', async () => {
+    const [w, h] = [128, 128];
+    const picture = testPicture(w, h);
+    const file = join(tmp, 'start.png');
+    await writeFile(file, encodePng(w, h, picture));
+    const settings = { ...s, steps: 4, initImage: file, strength: 0.5 };
+    const [image] = await generateIn(page, settings);
+    expectClose(image, (await referenceImages(dirs.sd21!, request(settings, { width: w, height: h, data: picture }))).images[0].image, 'img2img');
+    expect(distinct(image, base)).toBe(true);
+  });
+
+  it('the same seed gives the same pixels after a reload', async () => {
+    const again = await open('sd21');
+    const [image] = await generateIn(again, s);
+    expect(image.data).toEqual(base.data);
+    await again.close();
+  });
+});
+
+describe('what goes wrong, said plainly', () => {
+  const fp16Error = async (page: Page) => {
+    const error = await act(page, 'generate', { prompt: PROMPT, seed: 1 });
+    expect(error).toContain("uses 16-bit floats (float16, in its text_encoder), which this GPU's WebGPU does not offer");
+    expect(error).toContain('This repo has an fp32 revision: “fp32”');
+    expect(error).not.toMatch(/WGSL|compil|extension|enable f16/i); // not onnxruntime's shader error
+  };
+
+  it('an fp16 model on WebGPU without shader-f16 gives the plain message and offers the repo’s fp32 revision', async () => {
+    const page = await open('sd-turbo-fp16');
+    await fp16Error(page);
+    await page.getByTestId('use-fp32').click();
+    await page.waitForSelector('[data-testid="result-image"], [data-testid="error"]', { timeout: 240_000 });
+    await expect.poll(() => page.getByTestId('generate').isEnabled(), { timeout: 240_000 }).toBe(true);
+    expect(await page.getByTestId('error').count()).toBe(0);
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    expect(await page.getByTestId('revision').inputValue()).toBe('fp32');
+    const [image] = await allResultPixels(page);
+    expectClose(image, (await referenceImages(dirs['sd-turbo']!, { prompt: PROMPT, seed: 1 })).images[0].image, 'fp32 revision on webgpu');
+    await page.close();
+  });
+
+  it('… or the CPU, where it runs', async () => {
+    const page = await open('sd-turbo-fp16');
+    await fp16Error(page);
+    // The offered way out works: the CPU backend runs it, and the image equals the reference.
+    await page.getByTestId('run-on-cpu').click();
+    await page.waitForSelector('[data-testid="result-image"], [data-testid="error"]', { timeout: 240_000 });
+    await expect.poll(() => page.getByTestId('generate').isEnabled(), { timeout: 240_000 }).toBe(true);
+    expect(await page.getByTestId('error').count()).toBe(0);
+    expect(await page.getByTestId('backend').textContent()).toBe('wasm');
+    const [image] = await allResultPixels(page);
+    expectClose(image, (await referenceImages(dirs['sd-turbo-fp16']!, { prompt: PROMPT, seed: 1 })).images[0].image, 'fp16 on the CPU');
+    await page.close();
+  });
+
+  it('a VAE that gives NaN on WebGPU is rerun, the page says so, and the image equals the reference', async () => {
+    const page = await open('tanh-vae');
+    const [image] = await generateIn(page, { seed: 5 });
+    expect(await page.getByTestId('notice').first().textContent()).toMatch(/vae decoder gave invalid numbers \(NaN\).*run again/);
+    expectClose(image, (await referenceImages(dirs['tanh-vae']!, { prompt: PROMPT, seed: 5 })).images[0].image, 'tanh vae');
+    // Remembered for this model on this device: the next visit uses the working settings at once.
+    const next = await open('tanh-vae');
+    await generateIn(next, { seed: 5 });
+    expect(await next.getByTestId('notice').count()).toBe(0);
+    expect(await next.getByTestId('recovery').first().textContent()).toContain('remembered');
+    await page.close();
+    await next.close();
+  });
+});
