@@ -17,6 +17,7 @@ export class EngineClient {
   private readonly worker: Worker;
   private readonly engine: Remote<Engine>;
   private queue: Promise<unknown> = Promise.resolve();
+  private warming?: AbortController;
 
   constructor() {
     this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'engine' });
@@ -38,7 +39,12 @@ export class EngineClient {
    * when the model is not cached.
    */
   warmUp(source: ModelSource, onEvent?: (e: EngineEvent) => void): Promise<PreparedModel | undefined> {
-    return this.enqueue(undefined, () => this.engine.warmUp(source, proxy(onEvent ?? (() => {}))));
+    const controller = (this.warming = new AbortController());
+    return this.enqueue(controller.signal, () => this.engine.warmUp(source, proxy(onEvent ?? (() => {})))).catch((err) => {
+      // Stopped by the client itself to make way (see deleteFromCache): not an error.
+      if (controller.signal.aborted) return undefined;
+      throw err;
+    });
   }
 
   /**
@@ -144,7 +150,10 @@ export class EngineClient {
   }
 
   /** Deletes everything (no argument), a repo, a commit of it, or one file. */
-  deleteFromCache(target?: { repo?: string; commit?: string; path?: string }): Promise<void> {
+  async deleteFromCache(target?: { repo?: string; commit?: string; path?: string }): Promise<void> {
+    // A warm-up reading these files would hold them: stop it and let it finish first.
+    this.warming?.abort();
+    await this.queue;
     return this.engine.deleteFromCache(target);
   }
 

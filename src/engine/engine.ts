@@ -197,6 +197,9 @@ export class Engine {
    */
   async deleteFromCache(target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {
     await this.ready;
+    // The open model's sessions hold what was read from these files: close them first.
+    const open = this.loaded?.prepared;
+    if (open && (!target.repo || (open.model === target.repo && (!target.commit || open.commit === target.commit)))) await this.unload();
     return deleteFromCache(this.store, target);
   }
 

@@ -55,7 +55,9 @@ describe('cache panel', () => {
     const before = await usage();
     const unetRow = page.locator('[data-testid="cache-file"]', { hasText: 'unet/model.onnx' });
     await unetRow.getByTestId('delete-file').click();
-    await expect.poll(panelFiles).not.toContain('unet/model.onnx');
+    // The page started preparing the model in the background after the download: deleting
+    // stops that first, which takes until its current model call ends.
+    await expect.poll(panelFiles, { timeout: 60_000 }).not.toContain('unet/model.onnx');
     expect(Object.keys(await opfsFiles(page)).some((k) => k.endsWith('/unet/model.onnx'))).toBe(false);
     const afterFile = await usage();
     expect(before - afterFile).toBeGreaterThan(30_000_000);

@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 
 /** Debian's Chromium unless CHROMIUM_PATH says otherwise. We never download a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -22,5 +22,17 @@ export function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser
       '--disable-quic',
       '--no-first-run',
     ],
+  });
+}
+
+/**
+ * A persistent profile in `dir`, like a real user's (storage on disk; an off-the-record
+ * context keeps storage in memory, where a multi-GB download fails): for benchmarks.
+ */
+export function launchPersistentChromium(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
   });
 }
