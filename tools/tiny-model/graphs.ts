@@ -89,6 +89,8 @@ export interface UnetOptions {
   timeBiasTokens: number;
   /** LCM's `timestep_cond` ([batch, dim], the guidance-scale embedding) projected into the time embedding, as diffusers' time_cond_proj_dim. */
   timeCond?: { dim: number; dims: readonly Dim[] };
+  /** Bytes of per-timestep tables that bring the weights to a real UNet's size (see Net.ballast); float32 compute only. */
+  ballastBytes?: number;
 }
 
 export const SD_TURBO_UNET: UnetOptions = {
@@ -143,7 +145,8 @@ export function unetGraph(seed: number, opts: UnetOptions = SD_TURBO_UNET): Grap
   // A trained UNet at t=999 predicts ε ≈ its input; the identity path mimics that, so
   // x0 = latents − σ·ε is the small learned part (std ≈ 1, like real latents) and the
   // picture comes from the network, not from the raw noise.
-  const learned = n.conv(n.silu(n.groupNorm(h, 'conv_norm_out', c0)), 'conv_out', c0, 4, { gain: 0.12 });
+  let learned = n.conv(n.silu(n.groupNorm(h, 'conv_norm_out', c0)), 'conv_out', c0, 4, { gain: 0.12 });
+  if (opts.ballastBytes) learned = g.node('Add', [learned, n.ballast(timestepIndex, opts.ballastBytes)]);
   n.floatOutput('out_sample', opts.io, opts.out, (output) => g.node('Add', [sample, learned], {}, output));
   return g;
 }

@@ -1,7 +1,7 @@
 // The building blocks of the tiny models: sizes, seeded weights and diffusers-like layers
 // over a GraphBuilder. A Net computes in float32 or float16; its I/O helpers add the Cast
 // nodes a model needs when its inputs and outputs use another float type than its math.
-import { type AttrValue, DataType, type Dim, float, Float16Data, GraphBuilder } from './onnx-writer.ts';
+import { type AttrValue, DataType, type Dim, float, Float16Data, GraphBuilder, StreamedFloats } from './onnx-writer.ts';
 
 /** Sizes shared by every tiny model. */
 export const TINY = {
@@ -15,6 +15,9 @@ export const TINY = {
   vaeChannels: [8, 8, 16, 32] as const, // diffusers block_out_channels: 4 levels = 8x
   // SD uses 32; WebGPU's InstanceNormalization costs ~3-5 ms per group on SwiftShader.
   normGroups: 8,
+  // Largest ballast table (see Net.ballast): about a real SD UNet's largest tensor (59 MB),
+  // well inside WebGPU's default 128 MiB storage-buffer binding and protobuf's 2 GB.
+  ballastTableBytes: 64 * 2 ** 20,
 } as const;
 
 /** The float types a tiny model computes in or exchanges. */
@@ -78,6 +81,29 @@ export class Net {
     const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = (2 * next() - 1) * half;
     return this.floats(name, dims, data);
+  }
+
+  /**
+   * Uniform weights in [-amp, amp) from xorshift32, made while the model is written:
+   * for tables of hundreds of megabytes, at about a nanosecond a value.
+   */
+  streamedWeight(name: string, dims: number[], amp: number): string {
+    if (this.compute !== DataType.FLOAT) throw new Error(`${name}: streamed weights are float32 only`);
+    const seed = Math.floor(rng(this.seed, `${this.g.name}/${name}`)() * 4294967296) | 0 || 1; // xorshift needs a non-zero state
+    const scale = amp / 2147483648;
+    const count = dims.reduce((a, b) => a * b, 1);
+    const data = new StreamedFloats(count, () => {
+      let x = seed;
+      return (out) => {
+        for (let i = 0; i < out.length; i++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          out[i] = x * scale;
+        }
+      };
+    });
+    return this.g.init(name, dims, data);
   }
 
   filled(name: string, dims: number[], value: number): string {
@@ -158,6 +184,27 @@ export class Net {
     h = this.conv(this.silu(this.groupNorm(h, `${name}.norm2`, cout)), `${name}.conv2`, cout, cout);
     const shortcut = cin === cout ? x : this.conv(x, `${name}.conv_shortcut`, cin, cout, { k: 1 });
     return this.g.node('Add', [shortcut, h]);
+  }
+
+  /**
+   * Bytes that make a model as big as a real one at no cost to run: `bytes` of float32
+   * tables [1000 timesteps, width], none over TINY.ballastTableBytes, each read with one
+   * Gather by the int64 `timestepIndex` and averaged, so onnxruntime must load every byte
+   * but computes only a row's mean. Returns their sum, [steps, 1, 1, 1]: a small
+   * per-timestep term (about ±0.3 / √width a table).
+   */
+  ballast(timestepIndex: string, bytes: number): string {
+    const g = this.g;
+    const rows = TINY.trainTimesteps;
+    const count = Math.ceil(bytes / TINY.ballastTableBytes);
+    const width = Math.floor(bytes / count / (rows * 4));
+    if (width < 1) throw new Error(`ballast of ${bytes} bytes is too small for a [${rows}, width] float32 table`);
+    const terms = Array.from({ length: count }, (_, i) => {
+      const table = this.streamedWeight(`ballast.${i}.time_table`, [rows, width], 0.5);
+      return g.node('ReduceMean', [g.node('Gather', [table, timestepIndex])], { axes: [1], keepdims: 1 }); // [steps, 1]
+    });
+    const sum = count === 1 ? terms[0]! : g.node('Sum', terms);
+    return g.node('Unsqueeze', [sum, g.ints('ballast.axes', [2, 3])]);
   }
 
   /**

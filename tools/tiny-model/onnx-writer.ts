@@ -1,7 +1,10 @@
 // A minimal ONNX writer: just enough protobuf to emit a ModelProto that onnxruntime
 // loads, plus a small graph builder so model definitions read top to bottom.
 // Field numbers are those of onnx/onnx.proto (proto2); repeated scalars are written
-// unpacked, the canonical proto2 encoding every parser accepts.
+// unpacked, the canonical proto2 encoding every parser accepts. Models whose tensors are
+// too big to hold in memory (StreamedFloats) are streamed to disk by writeModel and
+// writeModelWithExternalData, the same bytes toModel would give.
+import { type FileHandle, open } from 'node:fs/promises';
 import { toHalfBitsArray } from '../../src/runtime/float16.ts';
 
 /** TensorProto.DataType values the generator uses. */
@@ -11,14 +14,17 @@ export type ElemType = (typeof DataType)[keyof typeof DataType];
 
 const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
-/** A protobuf message being written: a list of byte chunks, concatenated once at the end. */
+/**
+ * A protobuf message being written: a list of byte chunks, concatenated once at the end
+ * (finish) or written out one after the other (writeTo), when some are streamed.
+ */
 class Message {
-  private parts: Uint8Array[] = [];
+  private parts: (Uint8Array | StreamedFloats)[] = [];
   length = 0;
 
-  private push(bytes: Uint8Array): void {
+  private push(bytes: Uint8Array | StreamedFloats): void {
     this.parts.push(bytes);
-    this.length += bytes.length;
+    this.length += bytes instanceof StreamedFloats ? bytes.byteLength : bytes.length;
   }
 
   private key(field: number, wireType: number): void {
@@ -47,6 +53,14 @@ class Message {
     return this;
   }
 
+  /** A bytes field whose contents are made while writing: the length goes first, then the chunks. */
+  streamed(field: number, value: StreamedFloats): this {
+    this.key(field, 2);
+    this.push(varint(BigInt(value.byteLength)));
+    this.push(value);
+    return this;
+  }
+
   string(field: number, value: string): this {
     return this.bytes(field, new TextEncoder().encode(value));
   }
@@ -63,10 +77,63 @@ class Message {
     const out = new Uint8Array(this.length);
     let offset = 0;
     for (const part of this.parts) {
-      out.set(part, offset);
-      offset += part.length;
+      for (const piece of piecesOf(part)) {
+        out.set(piece, offset);
+        offset += piece.length;
+      }
     }
     return out;
+  }
+
+  /** Writes the message at the file's current position, small parts gathered into large writes. */
+  async writeTo(file: FileHandle): Promise<void> {
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes) await file.write(Buffer.concat(pending, pendingBytes));
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (const part of this.parts) {
+      if (part instanceof StreamedFloats) {
+        await flush();
+        for (const piece of part.chunks()) await file.write(piece);
+      } else {
+        pending.push(part);
+        pendingBytes += part.length;
+        if (pendingBytes >= 1 << 23) await flush();
+      }
+    }
+    await flush();
+  }
+}
+
+/**
+ * float32 tensor contents too big to hold in memory, made a chunk at a time while the
+ * model is written. `start()` begins the sequence afresh and returns a filler that
+ * writes the next `out.length` values each call, so a tensor can be written twice.
+ */
+export class StreamedFloats {
+  constructor(
+    readonly length: number,
+    private readonly start: () => (out: Float32Array) => void,
+    private readonly chunkLength = 1 << 22, // 16 MB at a time
+  ) {}
+
+  get byteLength(): number {
+    return this.length * 4;
+  }
+
+  /** The bytes in order; each chunk is a view of one buffer, overwritten by the next. */
+  *chunks(): Generator<Uint8Array> {
+    const fill = this.start();
+    const buffer = new Float32Array(Math.min(this.chunkLength, this.length));
+    for (let done = 0; done < this.length; ) {
+      const view = buffer.subarray(0, Math.min(buffer.length, this.length - done));
+      fill(view);
+      done += view.length;
+      yield new Uint8Array(view.buffer, 0, view.byteLength);
+    }
   }
 }
 
@@ -95,20 +162,28 @@ export class Float16Data {
   }
 }
 
+/** The bytes of a part or tensor, in one piece or, streamed, in several. */
+function piecesOf(data: Uint8Array | TensorData): Iterable<Uint8Array> {
+  if (data instanceof Uint8Array) return [data];
+  return data instanceof StreamedFloats ? data.chunks() : [bytesOf(data)];
+}
+
 /** What an initializer or tensor attribute can hold; the element type follows from it. */
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Float16Data;
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Float16Data | StreamedFloats;
 
 function elemTypeOf(data: TensorData): ElemType {
-  if (data instanceof Float32Array) return DataType.FLOAT;
+  if (data instanceof Float32Array || data instanceof StreamedFloats) return DataType.FLOAT;
   if (data instanceof Int32Array) return DataType.INT32;
   if (data instanceof Float16Data) return DataType.FLOAT16;
   return DataType.INT64;
 }
 
-function bytesOf(data: TensorData): Uint8Array {
+function bytesOf(data: Exclude<TensorData, StreamedFloats>): Uint8Array {
   const view = data instanceof Float16Data ? data.bits : data;
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
+
+const byteLengthOf = (data: TensorData): number => (data instanceof StreamedFloats ? data.byteLength : bytesOf(data).length);
 
 const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -125,8 +200,7 @@ function tensorProto(name: string, dims: readonly number[], data: TensorData): M
   for (const d of dims) m.int(1, d);
   m.int(2, elemTypeOf(data));
   if (name) m.string(8, name);
-  m.bytes(9, bytesOf(data));
-  return m;
+  return data instanceof StreamedFloats ? m.streamed(9, data) : m.bytes(9, bytesOf(data));
 }
 
 /** Where one tensor's bytes sit in an external data file. */
@@ -281,10 +355,18 @@ export class GraphBuilder {
 
   /** Serializes a ModelProto (ir_version 8, default domain opset 17) with every initializer inside. */
   toModel(producer = 'tiny-model'): Uint8Array {
-    return this.model(
-      this.initializers.map((t) => tensorProto(t.name, t.dims, t.data)),
-      producer,
-    );
+    return this.model(this.inlineTensors(), producer).finish();
+  }
+
+  /**
+   * Writes what {@link toModel} returns to `path`, streaming big tensors, so a model of
+   * gigabytes needs megabytes of memory. One of 2 GB or more is refused: protobuf (and
+   * so onnxruntime) cannot read it.
+   */
+  async writeModel(path: string, producer = 'tiny-model'): Promise<void> {
+    const model = this.model(this.inlineTensors(), producer);
+    if (model.length >= 2 ** 31) throw new Error(`${this.name}: a ${model.length}-byte model is over protobuf's 2 GB limit; use external data`);
+    await writeFile(path, (file) => model.writeTo(file));
   }
 
   /**
@@ -294,23 +376,52 @@ export class GraphBuilder {
    * model, or, in onnxruntime-web, among `externalData` under exactly that path.
    */
   toModelWithExternalData(location: string, opts: ExternalDataOptions = {}): { model: Uint8Array; data: Uint8Array } {
-    const { align = 4096, threshold = 1024, producer } = opts;
-    const chunks: { offset: number; bytes: Uint8Array }[] = [];
-    let size = 0;
-    const tensors = this.initializers.map(({ name, dims, data }) => {
-      const bytes = bytesOf(data);
-      if (bytes.length < threshold) return tensorProto(name, dims, data);
-      const offset = Math.ceil(size / align) * align;
-      chunks.push({ offset, bytes });
-      size = offset + bytes.length;
-      return externalTensorProto(name, dims, data, { location, offset, length: bytes.length });
-    });
+    const { model, chunks, size } = this.externalLayout(location, opts);
     const file = new Uint8Array(size);
-    for (const { offset, bytes } of chunks) file.set(bytes, offset);
-    return { model: this.model(tensors, producer), data: file };
+    for (const { offset, data } of chunks) {
+      let position = offset;
+      for (const piece of piecesOf(data)) {
+        file.set(piece, position);
+        position += piece.length;
+      }
+    }
+    return { model: model.finish(), data: file };
   }
 
-  private model(initializers: Message[], producer = 'tiny-model'): Uint8Array {
+  /** Writes what {@link toModelWithExternalData} returns to two files, streaming big tensors. */
+  async writeModelWithExternalData(modelPath: string, dataPath: string, location: string, opts: ExternalDataOptions = {}): Promise<void> {
+    const { model, chunks } = this.externalLayout(location, opts);
+    await writeFile(modelPath, (file) => model.writeTo(file));
+    await writeFile(dataPath, async (file) => {
+      // Each tensor at its offset; the alignment gaps read back as zeros, as in the in-memory file.
+      for (const { offset, data } of chunks) {
+        let position = offset;
+        for (const piece of piecesOf(data)) position += (await file.write(piece, 0, piece.length, position)).bytesWritten;
+      }
+    });
+  }
+
+  private inlineTensors(): Message[] {
+    return this.initializers.map((t) => tensorProto(t.name, t.dims, t.data));
+  }
+
+  /** Which tensors go to the side file, and where: the one layout both external-data writers follow. */
+  private externalLayout(location: string, opts: ExternalDataOptions) {
+    const { align = 4096, threshold = 1024, producer } = opts;
+    const chunks: { offset: number; data: TensorData }[] = [];
+    let size = 0;
+    const tensors = this.initializers.map(({ name, dims, data }) => {
+      const length = byteLengthOf(data);
+      if (length < threshold) return tensorProto(name, dims, data);
+      const offset = Math.ceil(size / align) * align;
+      chunks.push({ offset, data });
+      size = offset + length;
+      return externalTensorProto(name, dims, data, { location, offset, length });
+    });
+    return { model: this.model(tensors, producer), chunks, size };
+  }
+
+  private model(initializers: Message[], producer = 'tiny-model'): Message {
     const graph = new Message();
     for (const n of this.nodes) graph.message(1, n);
     graph.string(2, this.name);
@@ -318,6 +429,16 @@ export class GraphBuilder {
     for (const i of this.inputs) graph.message(11, i);
     for (const o of this.outputs) graph.message(12, o);
     const opset = new Message().string(1, '').int(2, 17);
-    return new Message().int(1, 8).message(8, opset).string(2, producer).message(7, graph).finish();
+    return new Message().int(1, 8).message(8, opset).string(2, producer).message(7, graph);
+  }
+}
+
+/** Creates (or empties) the file at path and lets `write` fill it. */
+async function writeFile(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    await write(file);
+  } finally {
+    await file.close();
   }
 }

@@ -1,31 +1,39 @@
 // The files of a tiny repo: configs and tokenizer (cheap, from the family's spec) and
-// ONNX models (built on demand, since the default UNet alone is 35 MB). Listing a repo
-// needs no model to be built.
+// ONNX models (built on demand, since the default UNet alone is 35 MB, and streamed to
+// disk, since a big one is gigabytes). Listing a repo needs no model to be built.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { clipVocab, mergesTxt, readClipBpe, vocabJson } from './clip-vocab.ts';
 import { type ExternalData, type FamilySpec, familySpec, type FamilyId } from './families.ts';
 import { textEncoderGraph, unetGraph, vaeDecoderGraph, vaeEncoderGraph } from './graphs.ts';
 import { TINY } from './layers.ts';
 import type { GraphBuilder } from './onnx-writer.ts';
 
-type Contents = string | Uint8Array;
-
 /** A group of files made together: an ONNX model and its external data come from one graph. */
 interface Part {
   paths: string[];
-  make(): Record<string, Contents>;
+  /** Writes the part's files under repoDir. */
+  write(repoDir: string): Promise<void>;
 }
 
 const json = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
 const onnxModel = ['diffusers', 'OnnxRuntimeModel'];
 
-/** Every file of a family's repo, in groups that can be listed without being built. */
-export function repoParts(family: FamilyId, seed: number): Part[] {
-  const spec = familySpec(family);
+/** Every file of a family's repo (or of a variant of its spec), in groups that can be listed without being built. */
+export function repoParts(family: FamilyId, seed: number, spec: FamilySpec = familySpec(family)): Part[] {
   const { vocab, merges } = clipVocab(readClipBpe(), TINY.merges);
   const vocabSize = Object.keys(vocab).length;
   const configs = configFiles(spec, vocab, merges);
   const parts: Part[] = [
-    { paths: Object.keys(configs), make: () => configs },
+    {
+      paths: Object.keys(configs),
+      async write(repoDir) {
+        for (const [path, contents] of Object.entries(configs)) {
+          await mkdir(dirname(join(repoDir, path)), { recursive: true });
+          await writeFile(join(repoDir, path), contents);
+        }
+      },
+    },
     modelPart('text_encoder', spec.text, () => textEncoderGraph(vocabSize, seed, spec.text.opts)),
     modelPart('unet', spec.unet, () => unetGraph(seed, spec.unet.opts)),
     modelPart('vae_decoder', spec.vaeDecoder, () => vaeDecoderGraph(seed, spec.vaeDecoder.opts)),
@@ -38,15 +46,40 @@ export function repoParts(family: FamilyId, seed: number): Part[] {
 function modelPart(dir: string, component: { file: string; external?: ExternalData }, build: () => GraphBuilder): Part {
   const model = `${dir}/${component.file}`;
   const { external } = component;
-  if (!external) return { paths: [model], make: () => ({ [model]: build().toModel() }) };
-  const dataFile = `${dir}/${external.location}`;
+  const dataFile = external && `${dir}/${external.location}`;
   return {
-    paths: [model, dataFile],
-    make() {
-      const { model: bytes, data } = build().toModelWithExternalData(external.location, { threshold: external.threshold });
-      return { [model]: bytes, [dataFile]: data };
+    paths: dataFile ? [model, dataFile] : [model],
+    async write(repoDir) {
+      await mkdir(join(repoDir, dir), { recursive: true });
+      const g = build();
+      if (!external || !dataFile) return g.writeModel(join(repoDir, model));
+      await g.writeModelWithExternalData(join(repoDir, model), join(repoDir, dataFile), external.location, { threshold: external.threshold });
     },
   };
+}
+
+/** How {@link bigSdTurboSpec} lays out the UNet: all in model.onnx, or its weights in model.onnx_data. */
+export type BigLayout = 'single' | 'external';
+
+/** Throws unless a big UNet of unetBytes can be written in this layout. */
+export function checkBigOptions(unetBytes: number, layout: BigLayout): void {
+  if (!Number.isSafeInteger(unetBytes) || unetBytes <= 0) throw new Error(`unetBytes wants a positive integer, got ${unetBytes}`);
+  if (layout !== 'single' && layout !== 'external') throw new Error(`layout wants single or external, got ${String(layout)}`);
+  if (layout === 'single' && unetBytes >= 2 ** 31) throw new Error(`a single-file UNet must stay under 2 GB (protobuf's limit), not ${unetBytes} bytes`);
+}
+
+/**
+ * The `sd-turbo` family with a UNet of about `unetBytes` (model.onnx plus any
+ * model.onnx_data): the tiny UNet plus ballast tables (Net.ballast) for the rest.
+ */
+export function bigSdTurboSpec(unetBytes: number, layout: BigLayout, seed = 0): FamilySpec {
+  checkBigOptions(unetBytes, layout);
+  const spec = familySpec('sd-turbo');
+  const tinyBytes = unetGraph(seed, spec.unet.opts).toModel().length;
+  const ballastBytes = unetBytes - tinyBytes;
+  if (ballastBytes < 1e6) throw new Error(`unetBytes must be at least 1 MB over the tiny UNet's ${tinyBytes} bytes, got ${unetBytes}`);
+  const external: ExternalData | undefined = layout === 'external' ? { location: 'model.onnx_data', threshold: 1024 } : undefined;
+  return { ...spec, unet: { ...spec.unet, external, opts: { ...spec.unet.opts, ballastBytes } } };
 }
 
 /** model_index.json, the scheduler, the tokenizer and (where the real repo has them) component configs. */
