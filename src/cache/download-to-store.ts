@@ -1,4 +1,4 @@
-import { createSHA256, type IHasher } from 'hash-wasm';
+import { createSha256, type Sha256 } from './sha256.ts';
 import type { Store } from './store.ts';
 
 /** Where `downloadToStore` gets the bytes: anything that can open the file from an offset (the Hub, via `openDownload`, in the app). */
@@ -81,7 +81,15 @@ export async function downloadToStore(
 
 /** Makes the partial file whole and returns the hex sha256 of its content (when one is expected). */
 async function fill(store: Store, target: DownloadTarget, source: DownloadSource, opts: DownloadOptions, report: DownloadReport) {
-  const hasher = target.sha256 ? await createSHA256() : undefined;
+  const hasher = target.sha256 ? await createSha256() : undefined;
+  try {
+    return await fillWith(hasher, store, target, source, opts, report);
+  } finally {
+    hasher?.dispose();
+  }
+}
+
+async function fillWith(hasher: Sha256 | undefined, store: Store, target: DownloadTarget, source: DownloadSource, opts: DownloadOptions, report: DownloadReport) {
   let offset = await store.partialSize(target.key);
   if (offset > target.size) {
     await store.delete(target.key);
@@ -134,7 +142,7 @@ async function fill(store: Store, target: DownloadTarget, source: DownloadSource
   if (offset !== target.size || stored !== target.size) {
     throw new DownloadSizeError(`${target.key}: expected ${target.size} bytes, the store holds ${stored}.`);
   }
-  return hasher?.digest('hex');
+  return hasher?.digest();
 }
 
 async function pump(
@@ -142,7 +150,7 @@ async function pump(
   target: DownloadTarget,
   body: ReadableStream<Uint8Array>,
   pos: { offset: number },
-  hasher: IHasher | undefined,
+  hasher: Sha256 | undefined,
   opts: DownloadOptions,
   report: DownloadReport,
 ): Promise<void> {
@@ -174,7 +182,7 @@ async function pump(
   }
 }
 
-async function hashBlob(hasher: IHasher, blob: Blob): Promise<void> {
+async function hashBlob(hasher: Sha256, blob: Blob): Promise<void> {
   const reader = blob.stream().getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) hasher.update(r.value);
 }

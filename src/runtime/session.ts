@@ -22,6 +22,17 @@ export class Float16UnsupportedError extends Error {
 }
 
 /**
+ * Options for multi-GB models, as onnxruntime's own SD-Turbo web sample sets them: no CPU
+ * arena or memory pattern (they hold on to peak-sized buffers), initializers allocated where
+ * they will live, no pre-packed weight copies.
+ */
+export const LARGE_MODEL_OPTIONS: OrtModule.InferenceSession.SessionOptions = {
+  enableMemPattern: false,
+  enableCpuMemArena: false,
+  extra: { session: { disable_prepacking: '1', use_device_allocator_for_initializers: '1' } },
+};
+
+/**
  * Sessions on WebGPU or wasm. Before creating one it reads the model's header to find its
  * external data and whether it needs float16, so a GPU without `shader-f16` gets a plain
  * message instead of a shader error. WebGPU sessions fall back to the CPU per node for
@@ -33,12 +44,28 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
     const info = readOnnxInfo(files.model);
     if (backend === 'webgpu' && info.usesFloat16 && !gpu.shaderF16) throw new Float16UnsupportedError(name);
     // Handed over under the exact location strings the model stores (weights.pb, model.onnx_data, …).
-    const externalData = await Promise.all(info.externalData.map(async (path) => ({ path, data: await files.readExternal(path) })));
-    const session = await ort.InferenceSession.create(files.model, {
-      executionProviders: [backend],
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-      externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
-    });
+    // A stored file goes as an object URL: onnxruntime streams URLs over 1 GB into one buffer,
+    // while a Blob would be read whole with arrayBuffer(), which Chromium refuses over ~2 GB.
+    const urls: string[] = [];
+    const externalData = await Promise.all(
+      info.externalData.map(async (path) => {
+        const data = await files.readExternal(path);
+        if (!(data instanceof Blob)) return { path, data };
+        urls.push(URL.createObjectURL(data));
+        return { path, data: urls.at(-1)! };
+      }),
+    );
+    let session: OrtModule.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(files.model, {
+        ...LARGE_MODEL_OPTIONS,
+        executionProviders: [backend],
+        graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+        externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
+      });
+    } finally {
+      for (const u of urls) URL.revokeObjectURL(u);
+    }
     const inputs = valueInfos(session.inputMetadata as never);
     const outputs = valueInfos(session.outputMetadata as never);
     const runner: ModelRunner = {

@@ -21,15 +21,17 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 describe('quota', () => {
-  it('a full disk mid-download: clear message, partials kept, nothing short marked complete, resumes with room', async () => {
+  it('a write refused although the browser reports room (private window, full disk): the true numbers, partials kept, nothing short marked complete, resumes with room', async () => {
     const context = await stack.browser.newContext();
     const page = await openApp(context, stack.app.url, { hub: stack.hub.url, model: MODEL });
     const cdp = await context.newCDPSession(page);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: stack.app.url, quotaSize: 20 * 1024 * 1024 });
     const error = await act(page, 'download');
-    expect(error).toMatch(/The browser ran out of room for this site while writing \S+: it needs \d+\.\d MB more and \d+\.\d MB is free for this site\./);
-    expect(error).toContain('Delete models you no longer use in the cache panel');
-    expect(error).toContain('what was already downloaded is kept');
+    // estimate() still reports the old quota, as in a private window (whose real limit is a
+    // share of RAM while Chromium reports usage + 10 GiB): the message says the report was wrong.
+    expect(error).toMatch(/The browser refused to store more of \S+ after this site had stored \d+\.\d MB, although it reports \d+\.\d MB free/);
+    expect(error).toContain('Private (incognito) windows keep storage in memory with a far smaller limit');
+    expect(error).toMatch(/what was already downloaded is kept \(\d+\.\d MB still to go\)/);
     const files = await opfsFiles(page);
     for (const [key, size] of Object.entries(files)) {
       const m = key.match(/^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/(.+)$/);
