@@ -63,6 +63,8 @@ export interface ModelDescription {
   predictionType: string;
   /** Whether the repo has a VAE encoder, so img2img works. */
   img2img: boolean;
+  /** Milliseconds it took to open each component (read its files, create its session). */
+  loadMs: Record<string, number>;
 }
 
 /** How to load: progress, remembered per-component settings, and what to try when a stage gives NaN. */
@@ -100,8 +102,10 @@ export async function loadStableDiffusion(
   const unetConfig = await readJson(repo, 'unet/config.json');
   const vaeConfig = await readJson(repo, 'vae_decoder/config.json');
 
+  const loadMs: Record<string, number> = {};
   const load = async (component: string): Promise<ModelRunner> => {
     opts.onComponent?.(component);
+    const t0 = performance.now();
     const path = componentModelPath(repo.files, component)!;
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
     const readExternal = async (location: string) => {
@@ -111,6 +115,7 @@ export async function loadStableDiffusion(
     };
     const open = async (options?: RunnerOptions) => createRunner(component, { model: await repo.readBytes(path), readExternal }, options);
     const runner = await open(opts.overrides?.[component]);
+    loadMs[component] = Math.round(performance.now() - t0);
     return guardFinite(component, runner, open, opts.fallbacks ?? [], opts.onRecovered);
   };
   // One at a time: sessions compete for memory while they initialise.
@@ -128,6 +133,7 @@ export async function loadStableDiffusion(
     schedulerConfig,
     predictionType: String(schedulerConfig.prediction_type ?? 'epsilon'),
     img2img: !!vaeEncoder,
+    loadMs,
   };
   return {
     family,

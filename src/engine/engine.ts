@@ -146,7 +146,9 @@ export class Engine {
       const loaded = await this.load({ ...source, offline: true }, onEvent, signal);
       if (!loaded.warm) {
         onEvent({ kind: 'status', message: 'Warming up the model…' });
+        const t0 = performance.now();
         await makeImages(loaded.open, { prompt: '', seed: 0, steps: 1 }, () => {}, signal);
+        loaded.prepared.loadMs.warmUp = Math.round(performance.now() - t0);
         loaded.warm = true;
       }
       return loaded.prepared;
