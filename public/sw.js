@@ -9,10 +9,16 @@ self.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       const assets = await (await fetch('asset-manifest.json', { cache: 'no-store' })).json();
-      await cache.addAll(['./', './favicon.svg', ...assets]);
-      await self.skipWaiting();
+      await cache.addAll(['./', './favicon.svg', './manifest.webmanifest', './icons/icon-192.png', './icons/icon-512.png', './icons/icon-maskable-512.png', ...assets]);
+      // The first version takes over at once; a later one waits until the page's "Reload"
+      // (src/ui/sw-bridge.ts), so no page runs half on old files and half on new ones.
+      if (!self.registration.active) await self.skipWaiting();
     })(),
   );
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') self.skipWaiting();
 });
 
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));

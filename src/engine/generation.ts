@@ -66,6 +66,9 @@ export function resolveOptions(d: ModelDescription, o: GenerateOptions) {
   };
 }
 
+/** Least time between two latent previews sent to the page. */
+const PREVIEW_MS = 150;
+
 /** Makes the images; stage events go to `onEvent`, an aborted `signal` stops before the next model call. */
 export async function makeImages(
   open: OpenModel,
@@ -74,10 +77,19 @@ export async function makeImages(
   signal: AbortSignal,
 ): Promise<Omit<GeneratedImage, 'model' | 'timings'> & { timings: Record<string, number> }> {
   const req = resolveOptions(open.model.description, options);
+  // The page draws a live preview from the latents; copying them across at most every
+  // PREVIEW_MS (and always after the last step) keeps fast models from flooding the page.
+  let lastPreview = -Infinity;
   const result = await generate(
     open.model,
     req,
-    (e) => onEvent({ kind: 'stage', stage: e.stage, step: e.step, steps: e.steps, image: e.image, images: e.images }),
+    (e) => {
+      const now = performance.now();
+      const wanted = e.latents && e.latents.data instanceof Float32Array && (e.step === e.steps || now - lastPreview >= PREVIEW_MS);
+      if (wanted) lastPreview = now;
+      const latents = wanted ? { dims: [...e.latents!.dims], data: e.latents!.data as Float32Array } : undefined;
+      onEvent({ kind: 'stage', stage: e.stage, step: e.step, steps: e.steps, image: e.image, images: e.images, ...(latents && { latents }) });
+    },
     signal,
   );
   return {
@@ -136,5 +148,6 @@ export function describeModel(open: OpenModel, manifest: Manifest, ensured: Ensu
     predictionType: d.predictionType,
     img2img: d.img2img,
     recoveries: open.recoveries,
+    loadMs: { ...d.loadMs },
   };
 }

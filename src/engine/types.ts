@@ -37,7 +37,16 @@ export interface FileProgress {
 export type EngineEvent =
   | { kind: 'status'; message: string }
   | { kind: 'download'; files: FileProgress[]; loaded: number; total: number }
-  | { kind: 'stage'; stage: Stage; step?: number; steps?: number; image?: number; images?: number }
+  | {
+      kind: 'stage';
+      stage: Stage;
+      step?: number;
+      steps?: number;
+      image?: number;
+      images?: number;
+      /** After some UNet steps (throttled, always the last): the latents `[1, 4, h, w]`, for a live preview. */
+      latents?: { dims: number[]; data: Float32Array };
+    }
   /** Something the user should know that did not stop the work (e.g. a stage rerun after giving NaN). */
   | { kind: 'notice'; message: string };
 
@@ -91,6 +100,8 @@ export interface PreparedModel extends DownloadedModel {
   img2img: boolean;
   /** Components that are run with other settings because the default ones gave NaN, in words. */
   recoveries: string[];
+  /** Milliseconds to open each component, and to make the warm-up image (when there was one). */
+  loadMs: Record<string, number>;
 }
 
 /** What to draw, and how; everything but the prompt and seed defaults to what the model is made for. */

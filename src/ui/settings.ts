@@ -10,13 +10,33 @@ export interface Settings {
   backend: 'auto' | 'webgpu' | 'wasm';
 }
 
-/** Defaults, overridden by the page URL's `hub`, `model`, `revision` and `backend` query parameters. */
+const MODEL_KEY = 'diffusion-studio:model';
+
+/** The model last picked on this device, if any. */
+function rememberedModel(): string | null {
+  try {
+    return localStorage.getItem(MODEL_KEY);
+  } catch {
+    return null; // storage blocked: nothing remembered
+  }
+}
+
+/** Keeps the picked model for the next visit (the `model` URL parameter still wins). */
+export function rememberModel(model: string): void {
+  try {
+    localStorage.setItem(MODEL_KEY, model);
+  } catch {
+    // storage blocked: the choice lasts this visit only
+  }
+}
+
+/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision` and `backend` query parameters. */
 export function initialSettings(search: string = location.search): Settings {
   const q = new URLSearchParams(search);
   const backend = q.get('backend');
   return {
     hubUrl: q.get('hub') || DEFAULT_HUB_URL,
-    model: q.get('model') || DEFAULT_MODEL,
+    model: q.get('model') || rememberedModel() || DEFAULT_MODEL,
     revision: q.get('revision') || 'main',
     backend: backend === 'webgpu' || backend === 'wasm' ? backend : 'auto',
   };

@@ -77,7 +77,8 @@ describe('cache panel', () => {
   it('Verify passes on intact files and names a file with a flipped byte', async () => {
     const repoRow = page.locator('[data-testid="cache-repo"]', { hasText: MODEL });
     await repoRow.getByTestId('verify-repo').click();
-    await expect.poll(() => repoRow.getByTestId('verify-result').textContent()).toMatch(/^All \d+ files match the Hub's hashes\.$/);
+    // A background warm-up may hold the engine for a moment: give Verify time.
+    await expect.poll(() => repoRow.getByTestId('verify-result').textContent(), { timeout: 30_000 }).toMatch(/^All \d+ files match the Hub's hashes\.$/);
     const key = Object.keys(await opfsFiles(page)).find((k) => k.endsWith('/unet/model.onnx'))!;
     await page.evaluate(async (k) => {
       let dir = await navigator.storage.getDirectory();
@@ -90,7 +91,7 @@ describe('cache panel', () => {
       await w.close();
     }, key);
     await repoRow.getByTestId('verify-repo').click();
-    await expect.poll(() => repoRow.getByTestId('verify-result').textContent()).toMatch(/^1 of \d+ files do not match the Hub: unet\/model\.onnx\./);
+    await expect.poll(() => repoRow.getByTestId('verify-result').textContent(), { timeout: 30_000 }).toMatch(/^1 of \d+ files do not match the Hub: unet\/model\.onnx\./);
     // Heal it for what follows: delete the file, download again.
     await page.locator('[data-testid="cache-file"]', { hasText: 'unet/model.onnx' }).getByTestId('delete-file').click();
     expect(await act(page, 'download')).toBeUndefined();

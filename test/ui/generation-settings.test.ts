@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { defaultGenerationSettings, pngFileName, samplerId, samplerName, settingsFromParameters } from '../../src/ui/generation-settings.ts';
+import { latentsToRgba } from '../../src/ui/latent-preview.ts';
+
+describe('generation settings ↔ A1111 parameters', () => {
+  it('names samplers as A1111 does, and back', () => {
+    expect(samplerName('dpmpp-2m-karras')).toBe('DPM++ 2M Karras');
+    expect(samplerName('EulerDiscreteScheduler')).toBe('Euler');
+    expect(samplerName('PNDMScheduler')).toBe('PLMS');
+    expect(samplerId('DPM++ 2M Karras')).toBe('dpmpp-2m-karras');
+    expect(samplerId('Euler a')).toBe('euler-a');
+    expect(samplerId('Heun')).toBe(''); // not ours: the model's own scheduler
+  });
+
+  it('restores what the text carries and keeps the rest', () => {
+    const current = { ...defaultGenerationSettings(), batch: 3, steps: 9 };
+    const { settings, model } = settingsFromParameters('a cat\nSeed: 5, Size: 64x96, Model: org/name', current);
+    expect(settings).toMatchObject({ prompt: 'a cat', negativePrompt: '', seed: 5, width: 64, height: 96, steps: 9, batch: 3 });
+    expect(model).toBe('org/name');
+    expect(settingsFromParameters('a cat\nSteps: 2, Seed: 5, Model: v1-5-pruned-emaonly', current).model).toBeUndefined();
+  });
+
+  it('makes file names from the prompt and seed', () => {
+    expect(pngFileName('A lighthouse at dawn, watercolor!', 7)).toBe('a-lighthouse-at-dawn-watercolor-7.png');
+    expect(pngFileName('   ', 1)).toBe('image-1.png');
+  });
+});
+
+describe('latent preview', () => {
+  it('maps zero latents to mid grey and keeps the latent size', () => {
+    const out = latentsToRgba({ dims: [1, 4, 2, 3], data: new Float32Array(24) });
+    expect([out.width, out.height]).toEqual([3, 2]);
+    expect(Array.from(out.data.subarray(0, 4))).toEqual([128, 128, 128, 255]);
+  });
+});
