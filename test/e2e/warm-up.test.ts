@@ -52,4 +52,16 @@ describe('warm-up before the click', () => {
     expect(await page.getByTestId('model-state').getAttribute('data-state')).toBe('ready');
     await page.close();
   });
+
+  it('?bench=1 shows the figures to share: adapter, backend, time to open each component, per-stage times', async () => {
+    const page = await openApp(context, stack.app.url, { hub: stack.hub.url, model: MODEL, bench: '1' });
+    expect(await act(page, 'generate', { prompt: 'a cat', seed: 3 })).toBeUndefined();
+    const figures = JSON.parse((await page.getByTestId('bench-json').textContent())!);
+    expect(figures.backend).toBe('webgpu');
+    expect(typeof figures.adapter).toBe('string');
+    expect(Object.keys(figures.openMs)).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
+    expect(figures.stagesMs.unet).toBeGreaterThan(0);
+    expect(figures.totalMs).toBeGreaterThanOrEqual(figures.stagesMs.unet);
+    await page.close();
+  });
 });
