@@ -163,7 +163,8 @@ export async function generate(
     const decoded = await timed('vae_decoder', () => m.vaeDecoder.run({ latent_sample: { data: scaled, dims } }));
     results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
   }
-  return { images: results, timings, steps: scheduler.timesteps.length - start };
+  // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
+  return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start };
 }
 
 /** ε = ε_uncond + g·(ε_text − ε_uncond), from a batch of two predictions. */
