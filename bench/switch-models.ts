@@ -1,0 +1,52 @@
+// GPU memory is given back when the model changes: one page switches between two cached
+// stand-ins five times (each switch closes the old sessions and prepares the new model), and
+// the resident memory of all browser processes is printed after each switch, against the
+// level after the first model was ready. Run: npx tsx bench/switch-models.ts
+import { execSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchPersistentChromium } from '../test/support/browser.ts';
+import { startApp } from '../tools/app-server.ts';
+import { startHub } from '../tools/hub/hub-server.ts';
+import { ensureTinyModel, FAMILIES } from '../tools/tiny-model/tiny-model.ts';
+
+const ROOT = '.cache/hub-root';
+const MODELS = [FAMILIES.sd21.repo, FAMILIES.lcm.repo];
+execSync('npx vite build', { stdio: 'ignore' });
+await ensureTinyModel(ROOT, FAMILIES.sd21.repo, { family: 'sd21' });
+await ensureTinyModel(ROOT, FAMILIES.lcm.repo, { family: 'lcm' });
+const hub = await startHub({ root: ROOT });
+const app = await startApp();
+const profile = await mkdtemp(join(tmpdir(), 'bench-switch-'));
+const context = await launchPersistentChromium(profile);
+const page = await context.newPage();
+
+const rss = () => Number(execSync("ps -eo rss=,comm= | awk '$2 ~ /chrom/ {s += $1} END {print s + 0}'").toString()) * 1024;
+const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+
+async function choose(p: Page, repo: string) {
+  await p.getByTestId('model').fill(repo);
+  await p.getByTestId('model').dispatchEvent('change');
+  await p.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 600_000 });
+  await p.waitForTimeout(1000); // let the old sessions' memory go
+}
+
+// Download both once, then start from the first one ready.
+for (const repo of MODELS) {
+  await page.goto(`${app.url}/?${new URLSearchParams({ hub: hub.url, model: repo })}`);
+  await page.getByTestId('download').click();
+  await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 600_000 });
+}
+await choose(page, MODELS[0]);
+const base = rss();
+console.log(`first model ready: ${mb(base)}`);
+for (let i = 1; i <= 5; i++) {
+  await choose(page, MODELS[i % 2]);
+  console.log(`switch ${i} (${MODELS[i % 2]}): ${mb(rss())} (${rss() >= base ? '+' : ''}${mb(rss() - base)})`);
+}
+await context.close();
+await rm(profile, { recursive: true, force: true });
+await app.close();
+await hub.close();
