@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { HubError, type Exchange } from './hub-http.ts';
 import { repoObjectId } from './hub-files.ts';
 import { findEntry, listBranches, parseFrontMatter, sha1, snapshot, type RepoEntry, type Snapshot } from './hub-repo.ts';
-import type { HubState, RepoSettings, TokenInfo } from './hub-server.ts';
+import type { HubState, RepoSettings, TokenInfo } from './hub-state.ts';
 
 // Every `expand` value the Hub accepts for models (its 400 lists them), plus those huggingface.js
 // knows (MODEL_EXPANDABLE_KEYS). `_id` and `id` always come back.

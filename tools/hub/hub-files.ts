@@ -5,11 +5,9 @@ import { basename, extname } from 'node:path';
 import { pump, type BodyFaults } from './hub-faults.ts';
 import { HubError, type Exchange } from './hub-http.ts';
 import { lfsPointer, sha1, type RepoFile, type Snapshot } from './hub-repo.ts';
-import type { HubState } from './hub-server.ts';
+import type { HubState, IssuedBlob } from './hub-state.ts';
 
 /** An LFS blob the hub has redirected someone to; the CDN serves only these, like a signed URL. */
-export interface IssuedBlob { repoId: string; path: string; abs: string; size: number; mtimeMs: number }
-
 interface ByteSource { size: number; open(start: number, end: number): AsyncIterable<Buffer> | Iterable<Buffer> }
 
 const TEXT_EXTENSIONS = new Set(['.json', '.txt', '.md', '.py', '.yaml', '.yml', '.gitattributes', '.csv', '']);

@@ -22,7 +22,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { listRefs, listTree, modelInfo, pathsInfo, whoAmI } from './hub-api.ts';
 import { FaultPlan, type FaultRule } from './hub-faults.ts';
-import { entryNotFound, redirectToFile, serveCdn, serveRepoFile, type IssuedBlob } from './hub-files.ts';
+import { entryNotFound, redirectToFile, serveCdn, serveRepoFile } from './hub-files.ts';
+import type { HubConfig, HubState, RepoSettings, TokenInfo } from './hub-state.ts';
 import {
   CDN_ALLOWED_HEADERS, CDN_EXPOSED_HEADERS, Exchange, HUB_ALLOWED_HEADERS, HUB_EXPOSED_HEADERS, HubError, type HubRequest,
 } from './hub-http.ts';
@@ -30,17 +31,7 @@ import { findFile, repoExists, resolveRevision, type Snapshot } from './hub-repo
 
 export type { HubRequest } from './hub-http.ts';
 export { FaultPlan, type FaultRule, type FaultTarget } from './hub-faults.ts';
-
-export interface TokenInfo {
-  name: string;
-  role: 'read' | 'write' | 'fineGrained';
-  displayName?: string;
-  fullname?: string;
-  email?: string;
-  createdAt?: string;
-}
-export interface RepoSettings { gated?: 'manual' | 'auto' | false; private?: boolean; granted?: string[]; license?: string }
-export interface HubConfig { tokens: Record<string, TokenInfo>; repos: Record<string, RepoSettings>; treePageSize?: number }
+export type { HubConfig, HubState, RepoSettings, TokenInfo } from './hub-state.ts';
 
 export interface Hub {
   /** http://127.0.0.1:PORT */
@@ -62,17 +53,6 @@ export interface HubOptions {
   treePageSize?: number;
   /** Called once per request when its response is over (the CLI prints these). */
   onRequest?: (request: HubRequest) => void;
-}
-
-/** What the endpoint modules share. */
-export interface HubState {
-  root: string;
-  url: string;
-  cdnUrl: string;
-  faults: FaultPlan;
-  issued: Map<string, IssuedBlob>;
-  treePageSize?: number;
-  config(): HubConfig;
 }
 
 export async function startHub(opts: HubOptions): Promise<Hub> {
