@@ -63,7 +63,9 @@ describe('cache panel', () => {
     expect(before - afterFile).toBeGreaterThan(30_000_000);
     await page.getByTestId('delete-all').click();
     await expect.poll(panelFiles).toEqual([]);
-    expect(await usage()).toBeLessThan(afterFile);
+    // What is left after the UNet is ~1 MB, less than the IndexedDB writes (network log) that land
+    // meanwhile, so usage is compared with the figure before any deletion; OPFS itself must be empty.
+    expect(await usage()).toBeLessThan(before - 30_000_000);
     expect(Object.keys(await opfsFiles(page))).toEqual([]);
   });
 
