@@ -13,7 +13,7 @@ export interface RepoReader {
   readText(path: string): Promise<string>;
   /** The whole file at `path` in memory (an ONNX model); rejects when it cannot be read. */
   readBytes(path: string): Promise<Uint8Array>;
-  /** The file as onnxruntime takes external data; a `Blob` avoids copying it (browsers). Defaults to `readBytes`. */
+  /** The file as onnxruntime takes models and external data; a `Blob` avoids copying it (browsers). Defaults to `readBytes`. */
   readData?(path: string): Promise<Uint8Array | Blob>;
 }
 
@@ -108,12 +108,13 @@ export async function loadStableDiffusion(
     const t0 = performance.now();
     const path = componentModelPath(repo.files, component)!;
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
+    const read = (file: string) => (repo.readData ?? repo.readBytes).call(repo, file);
     const readExternal = async (location: string) => {
       const file = dir + location;
       if (!repo.files.includes(file)) throw new Error(`The ${component} model stores its weights in ${location}, which the repo does not have.`);
-      return (repo.readData ?? repo.readBytes).call(repo, file);
+      return read(file);
     };
-    const open = async (options?: RunnerOptions) => createRunner(component, { model: await repo.readBytes(path), readExternal }, options);
+    const open = async (options?: RunnerOptions) => createRunner(component, { model: await read(path), readExternal }, options);
     const runner = await open(opts.overrides?.[component]);
     loadMs[component] = Math.round(performance.now() - t0);
     return guardFinite(component, runner, open, opts.fallbacks ?? [], opts.onRecovered);

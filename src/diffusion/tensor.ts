@@ -38,9 +38,10 @@ export interface RunnerOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
-/** An ONNX model's bytes, and a way to read the external data files it names (by the location string stored in it). */
+/** An ONNX model file, and a way to read the external data files it names (by the location string stored in it). */
 export interface ModelFiles {
-  model: Uint8Array;
+  /** The `.onnx` file: bytes, or a stored Blob/File that the runtime reads in slices (no whole copy). */
+  model: Uint8Array | Blob;
   /** Rejects when the file is not there. */
   readExternal(location: string): Promise<Uint8Array | Blob>;
 }

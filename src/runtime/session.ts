@@ -2,6 +2,7 @@ import type * as OrtModule from 'onnxruntime-web';
 import type { ModelRunner, RunnerFactory, Tensor } from '../diffusion/index.ts';
 import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
+import { externalizeInitializers } from './onnx-skeleton.ts';
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
@@ -20,6 +21,24 @@ export class Float16UnsupportedError extends Error {
     );
   }
 }
+
+/** The most a WebAssembly memory (wasm32) can hold, and so the most onnxruntime-web can read for one file or hold on the CPU. */
+export const WASM32_LIMIT = 4 * 1024 ** 3;
+
+/** A model file or model that onnxruntime-web cannot hold in wasm32's 4 GB. */
+export class ModelTooLargeError extends Error {
+  override name = 'ModelTooLargeError';
+  constructor(readonly component: string, readonly bytes: number, what: string) {
+    super(
+      `The ${component} model ${what} ${(bytes / 1e9).toFixed(2)} GB, more than the 4 GB (4.29 GB) a WebAssembly memory can hold, ` +
+        'which is where onnxruntime-web reads it. A model in smaller files, or an fp16 version of it, would load.',
+    );
+  }
+}
+
+/** Where the model file's own tensors are found when it is handed over as its own external data. */
+const SELF = 'model.onnx.weights';
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 /**
  * Options for multi-GB models, as onnxruntime's own SD-Turbo web sample sets them: no CPU
@@ -41,23 +60,38 @@ export const LARGE_MODEL_OPTIONS: OrtModule.InferenceSession.SessionOptions = {
 export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF16: boolean } = { shaderF16: true }): RunnerFactory {
   return async (name, files, options = {}) => {
     const backend = options.backend ?? defaultBackend;
-    const info = readOnnxInfo(files.model);
+    // A stored model file is not read whole: its tensors become external data pointing back into
+    // the file itself, so onnxruntime gets a small graph and streams the weights (one copy, not three).
+    const skeleton = files.model instanceof Blob ? await externalizeInitializers(files.model, SELF) : undefined;
+    const model = skeleton?.model ?? (files.model as Uint8Array);
+    const info = readOnnxInfo(model);
     if (backend === 'webgpu' && info.usesFloat16 && !gpu.shaderF16) throw new Float16UnsupportedError(name);
+    const sources: { path: string; data: Uint8Array | Blob }[] = await Promise.all(
+      info.externalData.map(async (path) => ({ path, data: path === SELF ? files.model : await files.readExternal(path) })),
+    );
+    let total = model.length;
+    for (const { path, data } of sources) {
+      const bytes = data instanceof Blob ? data.size : data.length;
+      if (bytes > WASM32_LIMIT) throw new ModelTooLargeError(name, bytes, `stores its weights in ${path === SELF ? 'one file of' : `${path}, a file of`}`);
+      total += bytes;
+    }
+    if (backend === 'wasm' && total > WASM32_LIMIT) throw new ModelTooLargeError(name, total, 'needs, on the CPU backend,');
     // Handed over under the exact location strings the model stores (weights.pb, model.onnx_data, …).
     // A stored file goes as an object URL: onnxruntime streams URLs over 1 GB into one buffer,
     // while a Blob would be read whole with arrayBuffer(), which Chromium refuses over ~2 GB.
+    // (In Node onnxruntime takes a string as a file path, so there it gets the bytes.)
     const urls: string[] = [];
     const externalData = await Promise.all(
-      info.externalData.map(async (path) => {
-        const data = await files.readExternal(path);
+      sources.map(async ({ path, data }) => {
         if (!(data instanceof Blob)) return { path, data };
+        if (isNode) return { path, data: new Uint8Array(await data.arrayBuffer()) };
         urls.push(URL.createObjectURL(data));
         return { path, data: urls.at(-1)! };
       }),
     );
     let session: OrtModule.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(files.model, {
+      session = await ort.InferenceSession.create(model, {
         ...LARGE_MODEL_OPTIONS,
         executionProviders: [backend],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
