@@ -7,7 +7,7 @@ export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
 export { SeededRandom, randomSeed } from './rng.ts';
 export * from './schedulers/index.ts';
 export { vaeOutputToImage, imageToVaeInput, NonFiniteError, type RgbaImage } from './image.ts';
-export { firstNonFinite, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type ModelFiles } from './tensor.ts';
+export { firstNonFinite, onDevice, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type ModelFiles, type DeviceTensor, type Feed } from './tensor.ts';
 export { guardFinite, type Recovery } from './guard.ts';
 export {
   generate,

@@ -73,6 +73,8 @@ export interface LoadOptions {
   onComponent?: (component: string) => void;
   /** Settings remembered for this model on this device (from an earlier recovery), per component. */
   overrides?: Record<string, RunnerOptions>;
+  /** Keep the text encoder's output in GPU memory for the UNet (WebGPU; default true). */
+  outputsOnDevice?: boolean;
   /** Settings to retry a stage with when it gives NaN/Infinity, in order. */
   fallbacks?: RunnerOptions[];
   /** Called when a stage gave NaN and a fallback worked: tell the user, and remember `options`. */
@@ -114,7 +116,9 @@ export async function loadStableDiffusion(
       if (!repo.files.includes(file)) throw new Error(`The ${component} model stores its weights in ${location}, which the repo does not have.`);
       return read(file);
     };
-    const open = async (options?: RunnerOptions) => createRunner(component, { model: await read(path), readExternal }, options);
+    // The prompt's embeddings are fed to every UNet call: they may stay in GPU memory.
+    const base: RunnerOptions = component === 'text_encoder' ? { outputsOnDevice: opts.outputsOnDevice ?? true } : {};
+    const open = async (options?: RunnerOptions) => createRunner(component, { model: await read(path), readExternal }, { ...base, ...options });
     const runner = await open(opts.overrides?.[component]);
     loadMs[component] = Math.round(performance.now() - t0);
     return guardFinite(component, runner, open, opts.fallbacks ?? [], opts.onRecovered);

@@ -7,6 +7,26 @@ export interface Tensor {
   dims: number[];
 }
 
+/**
+ * A model's output left in GPU memory, to be fed to the next model call as it is (no copy to
+ * the CPU and back). The pipeline keeps the prompt's embeddings this way for every UNet step.
+ */
+export interface DeviceTensor {
+  readonly dims: number[];
+  /** The runtime's own handle (an onnxruntime GPU tensor); only runners of the same runtime accept it. */
+  readonly handle: unknown;
+  /** Copies the values to the CPU (for checks and tests). */
+  read(): Promise<Tensor>;
+  /** Frees the GPU memory; the tensor cannot be used afterwards. */
+  dispose(): void;
+}
+
+/** What a model call takes: a plain tensor, or one left in GPU memory by an earlier call. */
+export type Feed = Tensor | DeviceTensor;
+
+/** True when `t` lives in GPU memory. */
+export const onDevice = (t: Feed): t is DeviceTensor => 'handle' in t;
+
 /** What a model declares about one input or output: its element type and shape (numbers or symbolic names). */
 export interface ValueInfo {
   /** onnxruntime's name of the element type: `float32`, `float16`, `int32`, `int64`, … */
@@ -25,7 +45,13 @@ export interface ModelRunner {
   /** Outputs by name, in the model's order. */
   readonly outputs: Readonly<Record<string, ValueInfo>>;
   /** Runs the model once; inputs and outputs are keyed by the model's own names. */
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  run(feeds: Record<string, Feed>): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the model once and leaves `output` in GPU memory (other outputs are dropped), or gives
+   * it as a plain tensor when it could not stay there. Only on runners opened with
+   * `outputsOnDevice` on the GPU; the caller disposes a `DeviceTensor` result.
+   */
+  runOnDevice?(feeds: Record<string, Feed>, output: string): Promise<Feed>;
   /** Frees the session (and its GPU memory). */
   release(): Promise<void>;
 }
@@ -36,6 +62,8 @@ export interface RunnerOptions {
   backend?: 'webgpu' | 'wasm';
   /** onnxruntime's graph optimisation level; `all` unless a recovery chose otherwise. */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Leave outputs in GPU memory so `runOnDevice` can hand them to the next model (WebGPU only; ignored on wasm). */
+  outputsOnDevice?: boolean;
 }
 
 /** An ONNX model file, and a way to read the external data files it names (by the location string stored in it). */

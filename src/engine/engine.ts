@@ -9,7 +9,7 @@ import { TokenKeeper } from './token-keeper.ts';
 import { listRefs, type WhoAmI } from '../hub/index.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
-type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; warm?: boolean };
+type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
 
 /**
  * The whole product without a UI: finds a model on the Hub, keeps it in the browser's
@@ -296,18 +296,19 @@ export class Engine {
     const { manifest } = ensured;
     const key = `${source.model}@${manifest.commit}`;
     const backend = source.backend ?? 'auto';
-    if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend) {
+    const gpuResident = source.gpuResident ?? true;
+    if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {
       this.loaded.prepared = { ...this.loaded.prepared, offline: ensured.offline, downloadedBytes: 0 };
       return this.loaded;
     }
     await this.unload();
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
-    const open = await openModel(key, cachedRepoReader(this.store, manifest, ensured.localFiles), backend, onEvent).catch(async (err) => {
+    const open = await openModel(key, cachedRepoReader(this.store, manifest, ensured.localFiles), backend, onEvent, gpuResident).catch(async (err) => {
       throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Revision(err, source) : err;
     });
     const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
-    this.loaded = { open, prepared };
+    this.loaded = { open, prepared, gpuResident };
     return this.loaded;
   }
 }

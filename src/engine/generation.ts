@@ -29,6 +29,7 @@ export async function openModel(
   reader: RepoReader,
   prefer: Backend | 'auto',
   onEvent: (e: EngineEvent) => void,
+  gpuResident = true,
 ): Promise<OpenModel> {
   const runtime = await createRuntime(prefer);
   const memoryKey = `${key}/${runtime.backend}`;
@@ -36,6 +37,7 @@ export async function openModel(
   const recoveries = Object.keys(overrides).map((c) => `${c.replace('_', ' ')}: using settings remembered from an earlier NaN recovery`);
   const model = await loadStableDiffusion(reader, runtime.createRunner, {
     overrides,
+    outputsOnDevice: gpuResident,
     fallbacks: fallbacksFor(runtime.backend),
     onComponent: (c) => onEvent({ kind: 'status', message: `Loading ${c.replace('_', ' ')} on ${runtime.backend}…` }),
     onRecovered: (r) => {
@@ -102,6 +104,7 @@ export async function makeImages(
     width: result.images[0].image.width,
     height: result.images[0].image.height,
     backend: open.backend,
+    onDevice: result.onDevice,
     timings: { ...result.timings },
   };
 }

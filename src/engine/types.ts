@@ -23,6 +23,11 @@ export interface ModelSource {
   offline?: boolean;
   /** `auto` = WebGPU when available, else wasm. */
   backend?: Backend | 'auto';
+  /**
+   * On WebGPU, keep the prompt's embeddings in GPU memory for every UNet call (default). `false`
+   * copies them through the CPU like the other tensors: the same pixels, for comparison.
+   */
+  gpuResident?: boolean;
 }
 
 /** How far one file's download has got, in bytes; part of a `download` event. `done` once the file is complete in the cache. */
@@ -143,6 +148,12 @@ export interface GeneratedImage {
   width: number;
   height: number;
   backend: Backend;
+  /**
+   * UNet inputs fed from GPU memory rather than copied from the CPU at every step
+   * (`encoder_hidden_states` on WebGPU). The UNet's output is read back at every step: the
+   * sampler runs in JavaScript.
+   */
+  onDevice: string[];
   /** The model that made it (commit, files, whether the cached copy was used offline). */
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */

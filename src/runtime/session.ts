@@ -1,5 +1,5 @@
 import type * as OrtModule from 'onnxruntime-web';
-import type { ModelRunner, RunnerFactory, Tensor } from '../diffusion/index.ts';
+import { onDevice, type DeviceTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
 import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
 import { externalizeInitializers } from './onnx-skeleton.ts';
@@ -89,6 +89,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         return { path, data: urls.at(-1)! };
       }),
     );
+    const deviceOutputs = backend === 'webgpu' && !!options.outputsOnDevice;
     let session: OrtModule.InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, {
@@ -96,24 +97,35 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         executionProviders: [backend],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
+        // Outputs to be fed to the next model stay in GPU memory; run() still copies them out when asked.
+        preferredOutputLocation: deviceOutputs ? 'gpu-buffer' : undefined,
       });
     } finally {
       for (const u of urls) URL.revokeObjectURL(u);
     }
     const inputs = valueInfos(session.inputMetadata as never);
     const outputs = valueInfos(session.outputMetadata as never);
+    const toOrt = async (feeds: Record<string, Feed>) => {
+      const ortFeeds: Record<string, OrtModule.Tensor> = {};
+      for (const [input, feed] of Object.entries(feeds)) {
+        const declared = inputs[input];
+        if (!declared) throw new Error(`The ${name} model has no input “${input}” (it takes ${Object.keys(inputs).join(', ')}).`);
+        const gpu = onDevice(feed) ? (feed.handle as OrtModule.Tensor) : undefined;
+        if (gpu && gpu.type === declared.type) {
+          ortFeeds[input] = gpu; // already in GPU memory, in the type this model takes
+          continue;
+        }
+        const t = onDevice(feed) ? await feed.read() : feed;
+        const { type, data } = toDeclaredType(t, declared.type);
+        ortFeeds[input] = new ort.Tensor(type as 'float32', data as Float32Array, t.dims);
+      }
+      return ortFeeds;
+    };
     const runner: ModelRunner = {
       inputs,
       outputs,
       async run(feeds) {
-        const ortFeeds: Record<string, OrtModule.Tensor> = {};
-        for (const [input, t] of Object.entries(feeds)) {
-          const declared = inputs[input];
-          if (!declared) throw new Error(`The ${name} model has no input “${input}” (it takes ${Object.keys(inputs).join(", ")}).`);
-          const { type, data } = toDeclaredType(t, declared.type);
-          ortFeeds[input] = new ort.Tensor(type as 'float32', data as Float32Array, t.dims);
-        }
-        const out = await session.run(ortFeeds);
+        const out = await session.run(await toOrt(feeds));
         const result: Record<string, Tensor> = {};
         for (const [output, t] of Object.entries(out)) {
           result[output] = fromOutput(t.type, await t.getData(true), t.dims);
@@ -123,6 +135,21 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
       },
       release: () => session.release(),
     };
+    if (deviceOutputs) {
+      runner.runOnDevice = async (feeds, output) => {
+        const out = await session.run(await toOrt(feeds));
+        for (const [n, t] of Object.entries(out)) if (n !== output) t.dispose();
+        const t = out[output];
+        if (!t) throw new Error(`The ${name} model has no output “${output}”.`);
+        const device: DeviceTensor = {
+          dims: [...t.dims],
+          handle: t,
+          read: async () => fromOutput(t.type, await t.getData(), t.dims),
+          dispose: () => t.dispose(),
+        };
+        return device;
+      };
+    }
     return runner;
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ClipTokenizer, createScheduler, generate, guardFinite, guidanceEmbedding, NonFiniteError, SeededRandom,
-  type ModelRunner, type Recovery, type SchedulerConfig, type RunnerOptions, type StableDiffusionModel, type Tensor, type ValueInfo,
+  onDevice, type DeviceTensor, type Feed, type ModelRunner, type Recovery, type SchedulerConfig, type RunnerOptions, type StableDiffusionModel, type Tensor, type ValueInfo,
 } from '../../src/diffusion/index.ts';
 import { clipVocab, readClipBpe } from '../../tools/tiny-model/clip-vocab.ts';
 
@@ -12,8 +12,8 @@ function recording(inputs: string[], output: string, fn: (feeds: Record<string, 
     inputs: Object.fromEntries(inputs.map((n) => [n, { type: 'float32', dims: dims[n] ?? [] }])),
     outputs: { [output]: { type: 'float32', dims: [] } },
     run: async (feeds) => {
-      calls.push(feeds);
-      return { [output]: fn(feeds) };
+      calls.push(feeds as Record<string, Tensor>); // these fakes never make GPU tensors
+      return { [output]: fn(feeds as Record<string, Tensor>) };
     },
     release: async () => {},
   };
@@ -94,8 +94,8 @@ describe('one Stable Diffusion pipeline', () => {
     const { m, text } = model(unet.runner, SD);
     await generate(m, { prompt: 'a cat', negativePrompt: 'blurry', seed: 1, steps: 2, guidanceScale: 7.5, width: 16, height: 16 });
     expect(text.calls.map((c) => Array.from(c.input_ids.data as Int32Array).slice(0, 3))).toEqual([
-      Array.from(tokenizer.encode('a cat').slice(0, 3)),
       Array.from(tokenizer.encode('blurry').slice(0, 3)),
+      Array.from(tokenizer.encode('a cat').slice(0, 3)),
     ]);
     expect(unet.calls[0].sample.dims).toEqual([2, 4, 2, 2]);
     expect(unet.calls[0].encoder_hidden_states.dims).toEqual([2, 77, 1]);
@@ -168,6 +168,79 @@ describe('one Stable Diffusion pipeline', () => {
   });
 });
 
+describe('prompt embeddings kept in GPU memory', () => {
+  /** A text encoder whose runOnDevice gives a stand-in GPU tensor (its handle holds the values). */
+  function deviceTextEncoder(batchDim: number | string) {
+    const plain = textEncoder();
+    const made: { t: DeviceTensor; disposed: number }[] = [];
+    const text = { calls: plain.calls, runner: { ...plain.runner, inputs: { input_ids: { type: 'int32', dims: [batchDim, 77] } } } as ModelRunner };
+    text.runner.runOnDevice = async (feeds, output) => {
+      const [b, n] = feeds.input_ids.dims;
+      const cpu: Tensor = { data: Float32Array.from((feeds.input_ids as Tensor).data as Int32Array), dims: [b, n, 1] };
+      text.calls.push(feeds as Record<string, Tensor>);
+      const entry = { t: undefined as unknown as DeviceTensor, disposed: 0 };
+      entry.t = { dims: cpu.dims, handle: cpu, read: async () => cpu, dispose: () => void entry.disposed++ };
+      made.push(entry);
+      expect(output).toBe('last_hidden_state');
+      return entry.t;
+    };
+    return { text, made };
+  }
+  /** A UNet that takes the embeddings from a GPU tensor's handle, as a runtime would, and records what it got. */
+  const unetTakingDevice = () => {
+    const got: Feed[] = [];
+    const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => {
+      const ctx = (onDevice(f.encoder_hidden_states as Feed) ? (f.encoder_hidden_states as unknown as DeviceTensor).handle : f.encoder_hidden_states) as Tensor;
+      got.push(f.encoder_hidden_states);
+      const [b] = f.sample.dims;
+      const per = f.sample.data.length / b;
+      const out = new Float32Array(f.sample.data.length);
+      for (let k = 0; k < b; k++) out.fill(f32(ctx).slice(k * 77, (k + 1) * 77).reduce((a, v) => a + v, 0) / 77 / 1e5, k * per, (k + 1) * per);
+      return { data: out, dims: f.sample.dims };
+    });
+    return { unet, got };
+  };
+  const request = { prompt: 'a cat', negativePrompt: 'blurry', seed: 3, steps: 3, guidanceScale: 7.5, width: 16, height: 16, batch: 2 };
+
+  it('encodes [negative, prompt] in one call, feeds that one GPU tensor to every UNet call, disposes it once, and gives the same images', async () => {
+    const onGpu = unetTakingDevice();
+    const { m } = model(onGpu.unet.runner, SD);
+    const { text, made } = deviceTextEncoder('batch');
+    const result = await generate({ ...m, textEncoder: text.runner }, request);
+    expect(text.calls).toHaveLength(1);
+    expect(text.calls[0].input_ids.dims).toEqual([2, 77]);
+    expect(made).toHaveLength(1);
+    expect(onGpu.got).toHaveLength(2 * 4); // 2 images × PNDM's 4 UNet calls for 3 steps
+    for (const g of onGpu.got) expect(g).toBe(made[0].t);
+    expect(made[0].disposed).toBe(1);
+
+    const onCpu = unetTakingDevice();
+    const plain = await generate(model(onCpu.unet.runner, SD).m, request);
+    expect(onCpu.got.every((g) => !onDevice(g))).toBe(true);
+    expect(result.images.map((i) => Array.from(i.image.data))).toEqual(plain.images.map((i) => Array.from(i.image.data)));
+  });
+
+  it('frees the GPU tensor when generation fails part-way', async () => {
+    const failing = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', () => {
+      throw new Error('device lost');
+    });
+    const { m } = model(failing.runner, TURBO);
+    const { text, made } = deviceTextEncoder('batch');
+    await expect(generate({ ...m, textEncoder: text.runner }, { ...request, guidanceScale: 0 })).rejects.toThrow('device lost');
+    expect(made.map((e) => e.disposed)).toEqual([1]);
+  });
+
+  it('a text encoder fixed at batch 1 encodes the two prompts separately, through the CPU', async () => {
+    const onGpu = unetTakingDevice();
+    const { m } = model(onGpu.unet.runner, SD);
+    const { text, made } = deviceTextEncoder(1);
+    await generate({ ...m, textEncoder: text.runner }, request);
+    expect(made).toHaveLength(0);
+    expect(text.calls.map((c) => c.input_ids.dims)).toEqual([[1, 77], [1, 77]]);
+    expect(onGpu.got[0].dims).toEqual([2, 77, 1]);
+  });
+});
+
 describe('NaN guard', () => {
   const nanRunner = (value: number) =>
     recording(['latent_sample'], 'sample', () => ({ data: Float32Array.of(value, 0.5), dims: [1, 2] })).runner;
@@ -191,6 +264,26 @@ describe('NaN guard', () => {
     const guarded = guardFinite('unet', nanRunner(NaN), async () => nanRunner(Infinity), [{ backend: 'wasm' }]);
     await expect(guarded.run({ x: { data: Float32Array.of(1), dims: [1] } })).rejects.toThrow(NonFiniteError);
     await expect(guardFinite('unet', nanRunner(NaN), async () => nanRunner(NaN), []).run({ x: { data: Float32Array.of(1), dims: [1] } })).rejects.toThrow(/The unet produced invalid numbers/);
+  });
+
+  it('checks an output left in GPU memory once, and reruns the stage through the CPU path when it is NaN', async () => {
+    let disposed = 0;
+    const onGpu = (value: number): ModelRunner => ({
+      ...nanRunner(value),
+      runOnDevice: async () => {
+        const cpu: Tensor = { data: Float32Array.of(value, 0.5), dims: [1, 2] };
+        return { dims: cpu.dims, handle: cpu, read: async () => cpu, dispose: () => void disposed++ };
+      },
+    });
+    const recovered: Recovery[] = [];
+    const fine = await guardFinite('text_encoder', onGpu(1), async () => nanRunner(0), [{ backend: 'wasm' }]).runOnDevice!({ x: { data: Float32Array.of(1), dims: [1] } }, 'sample');
+    expect(onDevice(fine)).toBe(true);
+    const guarded = guardFinite('text_encoder', onGpu(NaN), async () => nanRunner(0.25), [{ backend: 'wasm' }], (r) => recovered.push(r));
+    const out = await guarded.runOnDevice!({ x: { data: Float32Array.of(1), dims: [1] } }, 'sample');
+    expect(onDevice(out)).toBe(false);
+    expect(Array.from(f32(out as Tensor))).toEqual([0.25, 0.5]);
+    expect(disposed).toBe(1);
+    expect(recovered.map((r) => r.options)).toEqual([{ backend: 'wasm' }]);
   });
 
   it('does not blame a stage for NaN it was given', async () => {

@@ -65,3 +65,22 @@ describe('warm-up before the click', () => {
     await page.close();
   });
 });
+
+describe('GPU-resident prompt embeddings', () => {
+  it('on WebGPU the UNet takes the embeddings from GPU memory, with the same pixels as through the CPU', async () => {
+    const page = await open();
+    const make = (gpuResident: boolean) =>
+      page.evaluate<{ backend: string; onDevice: string[]; pixels: number[] }>(
+        `studio.engine.generate(${JSON.stringify({ ...source(), gpuResident })}, { prompt: 'a lighthouse', seed: 11, steps: 2 })
+           .then((r) => ({ backend: r.backend, onDevice: r.onDevice, pixels: Array.from(r.image.data) }))`,
+      );
+    const resident = await make(true);
+    const copied = await make(false);
+    expect(resident.backend).toBe('webgpu');
+    expect(resident.onDevice).toEqual(['encoder_hidden_states']);
+    expect(copied.onDevice).toEqual([]);
+    expect(resident.pixels.length).toBeGreaterThan(0);
+    expect(resident.pixels).toEqual(copied.pixels);
+    await page.close();
+  });
+});

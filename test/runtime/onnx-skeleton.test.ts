@@ -70,7 +70,7 @@ describe('loading a single-file model from a Blob without reading it whole', () 
     const fromBlob = await wasm('unet', { model: new Blob([file]), readExternal: async (loc) => (asked.push(loc), new Blob([data])) });
     expect(asked).toEqual(['model.onnx_data']);
     const feeds = feedsFor(whole);
-    expect(Array.from((await fromBlob.run(feeds)).out_sample.data)).toEqual(Array.from((await whole.run(feeds)).out_sample.data));
+    expect(Array.from((await fromBlob.run(feeds)).out_sample.data as Float32Array)).toEqual(Array.from((await whole.run(feeds)).out_sample.data as Float32Array));
     await Promise.all([whole.release(), fromBlob.release()]);
   });
 

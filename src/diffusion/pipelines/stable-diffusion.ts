@@ -2,7 +2,7 @@ import type { ClipTokenizer } from '../clip-tokenizer.ts';
 import { imageToVaeInput, vaeOutputToImage, type RgbaImage } from '../image.ts';
 import { SeededRandom } from '../rng.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
-import type { ModelRunner, Tensor } from '../tensor.ts';
+import { onDevice, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
 
 /** What kind of Stable Diffusion a repo holds; it decides the defaults and small hooks of the one pipeline. */
 export type Family = 'sd-turbo' | 'stable-diffusion' | 'lcm';
@@ -68,6 +68,8 @@ export interface GenerateResult {
   timings: Record<Stage, number>;
   /** The steps actually run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
+  /** UNet inputs that came from GPU memory instead of the CPU (`encoder_hidden_states` on WebGPU). */
+  onDevice: string[];
 }
 
 /**
@@ -94,77 +96,94 @@ export async function generate(
   const lcm = 'timestep_cond' in m.unet.inputs;
   const guided = !lcm && req.guidanceScale > 1;
 
-  // 1. Prompt (and, for guidance, the negative prompt) → embeddings.
+  // 1. Prompt (and, for guidance, the negative prompt) → embeddings (in GPU memory where the runtime can).
   onStage({ stage: 'text_encoder', image: 0, images });
-  const encode = async (text: string) => {
-    const ids = m.tokenizer.encode(text);
-    const out = await timed('text_encoder', () => m.textEncoder.run({ input_ids: { data: ids, dims: [1, ids.length] } }));
-    return out.last_hidden_state ?? Object.values(out)[0];
-  };
-  const positive = await encode(req.prompt);
-  const context = guided ? concat([await encode(req.negativePrompt ?? ''), positive]) : positive;
-  const timestepCond = lcm ? guidanceEmbedding(req.guidanceScale, embeddingWidth(m.unet)) : undefined;
+  const context = await timed('text_encoder', () => encodePrompts(m, guided ? [req.negativePrompt ?? '', req.prompt] : [req.prompt]));
+  try {
+    const timestepCond = lcm ? guidanceEmbedding(req.guidanceScale, embeddingWidth(m.unet)) : undefined;
 
-  const h = Math.floor(req.height / m.vaeScaleFactor);
-  const w = Math.floor(req.width / m.vaeScaleFactor);
-  const dims = [1, m.latentChannels, h, w];
-  const size = dims.reduce((a, b) => a * b);
-  const scheduler = m.scheduler(req.sampler);
-  scheduler.setTimesteps(Math.max(1, Math.round(req.steps)));
+    const h = Math.floor(req.height / m.vaeScaleFactor);
+    const w = Math.floor(req.width / m.vaeScaleFactor);
+    const dims = [1, m.latentChannels, h, w];
+    const size = dims.reduce((a, b) => a * b);
+    const scheduler = m.scheduler(req.sampler);
+    scheduler.setTimesteps(Math.max(1, Math.round(req.steps)));
 
-  // img2img starts part-way, from the input image's latents noised to that step (diffusers' get_timesteps).
-  let init: Float32Array | undefined;
-  let start = 0;
-  if (req.initImage) {
-    if (!m.vaeEncoder) throw new Error('This model has no VAE encoder (vae_encoder/), so it cannot start from an image.');
-    const encoder = m.vaeEncoder;
-    const strength = Math.min(1, Math.max(0, req.strength ?? 0.6));
-    const steps = Math.max(1, Math.round(req.steps));
-    start = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0);
-    if (start >= scheduler.timesteps.length) {
-      throw new Error(`Strength ${strength} with ${steps} steps leaves no step to run: raise the strength or the number of steps.`);
-    }
-    onStage({ stage: 'vae_encoder', image: 0, images });
-    const pixels = imageToVaeInput(req.initImage, w * m.vaeScaleFactor, h * m.vaeScaleFactor);
-    const out = await timed('vae_encoder', () => encoder.run({ sample: pixels }));
-    init = (out.latent_sample ?? Object.values(out)[0]).data.slice(0, size) as Float32Array;
-    init = init.map((v) => v * m.vaeScalingFactor);
-  }
-
-  const results: GenerateResult['images'] = [];
-  for (let k = 0; k < images; k++) {
-    const seed = req.seed + k;
-    if (k > 0) scheduler.setTimesteps(Math.max(1, Math.round(req.steps))); // fresh multistep state per image
-    const rng = new SeededRandom(seed);
-    const noise = rng.normals(size);
-    let latents = init ? scheduler.addNoise(init, noise, start) : noise.map((v) => v * scheduler.initNoiseSigma);
-
-    // 2. Denoise: one UNet call per step (a batch of two, unconditional and conditional, with guidance).
-    const steps = scheduler.timesteps.length;
-    for (let i = start; i < steps; i++) {
-      onStage({ stage: 'unet', image: k, images, step: i - start, steps: steps - start });
-      const input = scheduler.scaleModelInput(latents, i);
-      const feeds: Record<string, Tensor> = {
-        sample: guided ? { data: repeat(input, 2), dims: [2, ...dims.slice(1)] } : { data: input, dims },
-        timestep: { data: Float32Array.of(scheduler.timesteps[i]), dims: [1] },
-        encoder_hidden_states: context,
-      };
-      if (timestepCond) feeds.timestep_cond = timestepCond;
-      const out = await timed('unet', () => m.unet.run(feeds));
-      const pred = (out.out_sample ?? Object.values(out)[0]).data as Float32Array;
-      const eps = guided ? applyGuidance(pred, size, req.guidanceScale) : pred;
-      latents = scheduler.step(eps, i, latents, scheduler.stochastic ? rng.normals(size) : undefined);
-      onStage({ stage: 'unet', image: k, images, step: i - start + 1, steps: steps - start, latents: { data: latents, dims } });
+    // img2img starts part-way, from the input image's latents noised to that step (diffusers' get_timesteps).
+    let init: Float32Array | undefined;
+    let start = 0;
+    if (req.initImage) {
+      if (!m.vaeEncoder) throw new Error('This model has no VAE encoder (vae_encoder/), so it cannot start from an image.');
+      const encoder = m.vaeEncoder;
+      const strength = Math.min(1, Math.max(0, req.strength ?? 0.6));
+      const steps = Math.max(1, Math.round(req.steps));
+      start = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0);
+      if (start >= scheduler.timesteps.length) {
+        throw new Error(`Strength ${strength} with ${steps} steps leaves no step to run: raise the strength or the number of steps.`);
+      }
+      onStage({ stage: 'vae_encoder', image: 0, images });
+      const pixels = imageToVaeInput(req.initImage, w * m.vaeScaleFactor, h * m.vaeScaleFactor);
+      const out = await timed('vae_encoder', () => encoder.run({ sample: pixels }));
+      init = (out.latent_sample ?? Object.values(out)[0]).data.slice(0, size) as Float32Array;
+      init = init.map((v) => v * m.vaeScalingFactor);
     }
 
-    // 3. Latents → pixels.
-    onStage({ stage: 'vae_decoder', image: k, images });
-    const scaled = latents.map((v) => v / m.vaeScalingFactor);
-    const decoded = await timed('vae_decoder', () => m.vaeDecoder.run({ latent_sample: { data: scaled, dims } }));
-    results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
+    const results: GenerateResult['images'] = [];
+    for (let k = 0; k < images; k++) {
+      const seed = req.seed + k;
+      if (k > 0) scheduler.setTimesteps(Math.max(1, Math.round(req.steps))); // fresh multistep state per image
+      const rng = new SeededRandom(seed);
+      const noise = rng.normals(size);
+      let latents = init ? scheduler.addNoise(init, noise, start) : noise.map((v) => v * scheduler.initNoiseSigma);
+
+      // 2. Denoise: one UNet call per step (a batch of two, unconditional and conditional, with guidance).
+      const steps = scheduler.timesteps.length;
+      for (let i = start; i < steps; i++) {
+        onStage({ stage: 'unet', image: k, images, step: i - start, steps: steps - start });
+        const input = scheduler.scaleModelInput(latents, i);
+        const feeds: Record<string, Feed> = {
+          sample: guided ? { data: repeat(input, 2), dims: [2, ...dims.slice(1)] } : { data: input, dims },
+          timestep: { data: Float32Array.of(scheduler.timesteps[i]), dims: [1] },
+          encoder_hidden_states: context,
+        };
+        if (timestepCond) feeds.timestep_cond = timestepCond;
+        const out = await timed('unet', () => m.unet.run(feeds));
+        const pred = (out.out_sample ?? Object.values(out)[0]).data as Float32Array;
+        const eps = guided ? applyGuidance(pred, size, req.guidanceScale) : pred;
+        latents = scheduler.step(eps, i, latents, scheduler.stochastic ? rng.normals(size) : undefined);
+        onStage({ stage: 'unet', image: k, images, step: i - start + 1, steps: steps - start, latents: { data: latents, dims } });
+      }
+
+      // 3. Latents → pixels.
+      onStage({ stage: 'vae_decoder', image: k, images });
+      const scaled = latents.map((v) => v / m.vaeScalingFactor);
+      const decoded = await timed('vae_decoder', () => m.vaeDecoder.run({ latent_sample: { data: scaled, dims } }));
+      results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
+    }
+    // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
+    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
+  } finally {
+    if (onDevice(context)) context.dispose();
   }
-  // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
-  return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start };
+}
+
+/**
+ * The text encoder's hidden states for one prompt, or for [negative, prompt] as a batch of two.
+ * On the GPU they stay in GPU memory, and every UNet call takes them from there (the batch of
+ * two is encoded in one call then, when the text encoder takes any batch size).
+ */
+async function encodePrompts(m: StableDiffusionModel, prompts: string[]): Promise<Feed> {
+  const ids = prompts.map((p) => m.tokenizer.encode(p));
+  const output = 'last_hidden_state' in m.textEncoder.outputs ? 'last_hidden_state' : Object.keys(m.textEncoder.outputs)[0];
+  const batchDim = m.textEncoder.inputs.input_ids?.dims[0];
+  if (m.textEncoder.runOnDevice && (ids.length === 1 || typeof batchDim !== 'number')) {
+    const data = new Int32Array(ids.length * ids[0].length);
+    ids.forEach((one, i) => data.set(one, i * one.length));
+    return m.textEncoder.runOnDevice({ input_ids: { data, dims: [ids.length, ids[0].length] } }, output);
+  }
+  const encoded: Tensor[] = [];
+  for (const one of ids) encoded.push((await m.textEncoder.run({ input_ids: { data: one, dims: [1, one.length] } }))[output]);
+  return encoded.length === 1 ? encoded[0] : concat(encoded);
 }
 
 /** ε = ε_uncond + g·(ε_text − ε_uncond), from a batch of two predictions. */
