@@ -3,7 +3,8 @@
 // user's. Per model: download vs fetch-and-discard vs writing the same bytes to OPFS; warm load
 // (page open → "model ready", which includes one warm-up image) vs reading the files back; peak
 // memory of all browser processes during download and load as a multiple of the model's bytes;
-// first image after "model ready" vs the next one; generation total vs the sum of stage times.
+// first image after "model ready" vs the next one; generation total vs the sum of stage times;
+// and what writing the same bytes into WebGPU buffers costs on this adapter.
 // Prints a table and writes bench/results/big.json.  Run: npm run bench:big  (needs ~8 GB free disk)
 import { execSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -97,6 +98,30 @@ const READ_BACK = `(async () => {
   return performance.now() - t0;
 })()`;
 
+/**
+ * In a page: the same number of bytes written into WebGPU buffers (64 MiB each, queue.writeBuffer)
+ * and waited for; resolves with ms. What any loader must at least spend to put the weights on
+ * this adapter (on SwiftShader, "GPU memory" is host memory behind Chromium's GPU process).
+ */
+const GPU_UPLOAD = `async function (bytes) {
+  const adapter = await navigator.gpu.requestAdapter();
+  const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize } });
+  const chunk = new Uint8Array(64 << 20).map((_, i) => i * 7);
+  const buffers = [];
+  const t0 = performance.now();
+  for (let at = 0; at < bytes; at += chunk.byteLength) {
+    const n = Math.min(chunk.byteLength, bytes - at) & ~3;
+    const b = device.createBuffer({ size: n, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(b, 0, chunk, 0, n);
+    buffers.push(b);
+  }
+  await device.queue.onSubmittedWorkDone();
+  const ms = performance.now() - t0;
+  for (const b of buffers) b.destroy();
+  device.destroy();
+  return ms;
+}`;
+
 const rows: Record<string, string | number>[] = [];
 for (const m of MODELS) {
   const files = bigModelFiles(m.layout);
@@ -142,6 +167,10 @@ for (const m of MODELS) {
   await page.getByTestId('seed').fill('2');
   const next = await measured(() => click(page, 'generate', '[data-testid="result-image"]'));
   const gen = await stages(page);
+  await page.close(); // its GPU memory goes before the upload probe takes as much again
+  const probePage = await context.newPage();
+  await probePage.goto(`${hub.url}/api/models/${m.repo}`);
+  const uploadMs = await probePage.evaluate<number>(`(${GPU_UPLOAD})(${bytes})`);
 
   const mbps = (ms: number) => Math.round(bytes / 1048576 / (ms / 1000));
   const x = (v: number) => `${(v / bytes).toFixed(2)}×`;
@@ -152,6 +181,7 @@ for (const m of MODELS) {
     'OPFS write MB/s': mbps(writeMs),
     'warm load s (ready)': (load.ms / 1000).toFixed(1),
     'read back s': (readMs / 1000).toFixed(1),
+    'GPU upload s': (uploadMs / 1000).toFixed(1),
     'load breakdown s': Object.entries(loadMs).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', '),
     'peak mem download': x(download.peakGrowth),
     'peak mem load': x(load.peakGrowth),

@@ -2,6 +2,8 @@
 // stand-ins five times (each switch closes the old sessions and prepares the new model), and
 // the resident memory of all browser processes is printed after each switch, against the
 // level after the first model was ready. Run: npx tsx bench/switch-models.ts
+// BIG=1 switches between the real-size stand-ins of `npm run bench:big` (1.74 GB single-file and
+// 2.56 GB external data; about 10 minutes).
 import { execSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,13 +12,19 @@ import type { Page } from 'playwright-core';
 import { launchPersistentChromium } from '../test/support/browser.ts';
 import { startApp } from '../tools/app-server.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
-import { ensureTinyModel, FAMILIES } from '../tools/tiny-model/tiny-model.ts';
+import { ensureBigModel, ensureTinyModel, FAMILIES } from '../tools/tiny-model/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
-const MODELS = [FAMILIES.sd21.repo, FAMILIES.lcm.repo];
+const BIG = !!process.env.BIG;
+const MODELS = BIG ? ['tiny/sd-turbo-big', 'tiny/sd-turbo-big-ext'] : [FAMILIES.sd21.repo, FAMILIES.lcm.repo];
 execSync('npx vite build', { stdio: 'ignore' });
-await ensureTinyModel(ROOT, FAMILIES.sd21.repo, { family: 'sd21' });
-await ensureTinyModel(ROOT, FAMILIES.lcm.repo, { family: 'lcm' });
+if (BIG) {
+  await ensureBigModel(ROOT, MODELS[0], { layout: 'single', unetBytes: 1_740_000_000 });
+  await ensureBigModel(ROOT, MODELS[1], { layout: 'external', unetBytes: 2_560_000_000 });
+} else {
+  await ensureTinyModel(ROOT, FAMILIES.sd21.repo, { family: 'sd21' });
+  await ensureTinyModel(ROOT, FAMILIES.lcm.repo, { family: 'lcm' });
+}
 const hub = await startHub({ root: ROOT });
 const app = await startApp();
 const profile = await mkdtemp(join(tmpdir(), 'bench-switch-'));
@@ -30,7 +38,7 @@ async function choose(p: Page, repo: string) {
   await p.getByTestId('model').fill(repo);
   await p.getByTestId('model').dispatchEvent('change');
   await p.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 600_000 });
-  await p.waitForTimeout(1000); // let the old sessions' memory go
+  await p.waitForTimeout(BIG ? 5000 : 1000); // let the old sessions' memory go
 }
 
 // Download both once, then start from the first one ready.
@@ -40,11 +48,15 @@ for (const repo of MODELS) {
   await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 600_000 });
 }
 await choose(page, MODELS[0]);
-const base = rss();
-console.log(`first model ready: ${mb(base)}`);
+// Each model against the first time it was ready in this page (the two differ in size).
+const first: Record<string, number> = { [MODELS[0]]: rss() };
+console.log(`first model ready: ${mb(first[MODELS[0]])}`);
 for (let i = 1; i <= 5; i++) {
-  await choose(page, MODELS[i % 2]);
-  console.log(`switch ${i} (${MODELS[i % 2]}): ${mb(rss())} (${rss() >= base ? '+' : ''}${mb(rss() - base)})`);
+  const repo = MODELS[i % 2];
+  await choose(page, repo);
+  const now = rss();
+  first[repo] ??= now;
+  console.log(`switch ${i} (${repo}): ${mb(now)} (${now >= first[repo] ? '+' : ''}${mb(now - first[repo])} against its first time)`);
 }
 await context.close();
 await rm(profile, { recursive: true, force: true });
