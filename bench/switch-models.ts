@@ -31,7 +31,19 @@ const profile = await mkdtemp(join(tmpdir(), 'bench-switch-'));
 const context = await launchPersistentChromium(profile);
 const page = await context.newPage();
 
-const rss = () => Number(execSync("ps -eo rss=,comm= | awk '$2 ~ /chrom/ {s += $1} END {print s + 0}'").toString()) * 1024;
+/** Resident memory of Chromium's processes by type (gpu-process, renderer, …; the browser process is "browser"). */
+function rssByType(): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const line of execSync('ps -eo rss=,args=').toString().split('\n')) {
+    const m = /^\s*(\d+)\s+(\S+)(.*)$/.exec(line);
+    if (!m || !/chrom/.test(m[2])) continue;
+    const type = /--type=(\S+)/.exec(m[3])?.[1] ?? 'browser';
+    by[type] = (by[type] ?? 0) + Number(m[1]) * 1024;
+  }
+  return by;
+}
+const rss = () => Object.values(rssByType()).reduce((a, b) => a + b, 0);
+const byType = () => Object.entries(rssByType()).filter(([, v]) => v > 50 << 20).map(([k, v]) => `${k} ${mb(v)}`).join(', ');
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 
 async function choose(p: Page, repo: string) {
@@ -50,13 +62,13 @@ for (const repo of MODELS) {
 await choose(page, MODELS[0]);
 // Each model against the first time it was ready in this page (the two differ in size).
 const first: Record<string, number> = { [MODELS[0]]: rss() };
-console.log(`first model ready: ${mb(first[MODELS[0]])}`);
+console.log(`first model ready: ${mb(first[MODELS[0]])}: ${byType()}`);
 for (let i = 1; i <= 5; i++) {
   const repo = MODELS[i % 2];
   await choose(page, repo);
   const now = rss();
   first[repo] ??= now;
-  console.log(`switch ${i} (${repo}): ${mb(now)} (${now >= first[repo] ? '+' : ''}${mb(now - first[repo])} against its first time)`);
+  console.log(`switch ${i} (${repo}): ${mb(now)} (${now >= first[repo] ? '+' : ''}${mb(now - first[repo])} against its first time): ${byType()}`);
 }
 await context.close();
 await rm(profile, { recursive: true, force: true });
