@@ -236,7 +236,11 @@ export class Engine {
     this.loaded = undefined;
     if (!l) return;
     const m = l.open.model;
-    for (const r of [m.textEncoder, m.unet, m.vaeDecoder, m.vaeEncoder]) await r?.release();
+    try {
+      for (const r of [m.textEncoder, m.unet, m.vaeDecoder, m.vaeEncoder]) await r?.release();
+    } finally {
+      l.open.close(); // ends onnxruntime's worker: its WebAssembly heap cannot shrink otherwise
+    }
   }
 
   private async withSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {

@@ -14,6 +14,8 @@ export interface OpenModel {
   model: StableDiffusionModel & { description: ModelDescription };
   /** Components rerun with other settings after giving NaN (remembered or just now), in words. */
   recoveries: string[];
+  /** Ends onnxruntime's worker for this model: its sessions and every byte they held. */
+  close(): void;
 }
 
 /** What to try, in order, when a stage gives NaN/Infinity on this backend. */
@@ -32,21 +34,26 @@ export async function openModel(
   gpuResident = true,
 ): Promise<OpenModel> {
   const runtime = await createRuntime(prefer);
-  const memoryKey = `${key}/${runtime.backend}`;
-  const overrides = await loadRecoveries(memoryKey);
-  const recoveries = Object.keys(overrides).map((c) => `${c.replace('_', ' ')}: using settings remembered from an earlier NaN recovery`);
-  const model = await loadStableDiffusion(reader, runtime.createRunner, {
-    overrides,
-    outputsOnDevice: gpuResident,
-    fallbacks: fallbacksFor(runtime.backend),
-    onComponent: (c) => onEvent({ kind: 'status', message: `Loading ${c.replace('_', ' ')} on ${runtime.backend}…` }),
-    onRecovered: (r) => {
-      recoveries.push(r.message);
-      onEvent({ kind: 'notice', message: r.message });
-      void rememberRecovery(memoryKey, r.component, r.options);
-    },
-  });
-  return { key, backend: runtime.backend, fallbackReason: runtime.fallbackReason, model, recoveries };
+  try {
+    const memoryKey = `${key}/${runtime.backend}`;
+    const overrides = await loadRecoveries(memoryKey);
+    const recoveries = Object.keys(overrides).map((c) => `${c.replace('_', ' ')}: using settings remembered from an earlier NaN recovery`);
+    const model = await loadStableDiffusion(reader, runtime.createRunner, {
+      overrides,
+      outputsOnDevice: gpuResident,
+      fallbacks: fallbacksFor(runtime.backend),
+      onComponent: (c) => onEvent({ kind: 'status', message: `Loading ${c.replace('_', ' ')} on ${runtime.backend}…` }),
+      onRecovered: (r) => {
+        recoveries.push(r.message);
+        onEvent({ kind: 'notice', message: r.message });
+        void rememberRecovery(memoryKey, r.component, r.options);
+      },
+    });
+    return { key, backend: runtime.backend, fallbackReason: runtime.fallbackReason, model, recoveries, close: runtime.close };
+  } catch (err) {
+    runtime.close();
+    throw err;
+  }
 }
 
 /** Fills in the model's defaults and clamps what the user asked for to what the pipeline can do. */

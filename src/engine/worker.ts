@@ -1,7 +1,7 @@
 // The engine's module worker: everything heavy (network, storage, onnxruntime) happens here.
 import { expose, releaseProxy, transfer } from 'comlink';
 import { Engine } from './engine.ts';
-import { sendErrorDetails } from './error-details.ts';
+import { sendErrorDetails } from '../runtime/error-details.ts';
 import type { EngineEvent } from './types.ts';
 
 type Callback = ((e: EngineEvent) => void) & { [releaseProxy]?: () => void };

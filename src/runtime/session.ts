@@ -58,6 +58,38 @@ async function readWhole(blob: Blob): Promise<ArrayBuffer | undefined> {
   return buffer;
 }
 
+/** The few WebGPU types used here (TypeScript's DOM library has none). */
+interface GpuDevice {
+  createBuffer(d: { size: number; usage: number }): { mapAsync(mode: number): Promise<void>; getMappedRange(offset?: number, size?: number): ArrayBuffer; unmap(): void; destroy(): void };
+  createCommandEncoder(): { copyBufferToBuffer(src: unknown, so: number, dst: unknown, doff: number, size: number): void; finish(): unknown };
+  queue: { submit(buffers: unknown[]): void };
+}
+const MAP_READ = 0x0001;
+const COPY_DST = 0x0008;
+
+/**
+ * A copy of a GPU tensor's values. Not `Tensor.getData()`: that would turn onnxruntime's tensor
+ * into a CPU tensor, and the next model call would upload it again instead of reading it in place.
+ */
+async function readGpuTensor(ort: Ort, t: OrtModule.Tensor): Promise<Tensor> {
+  const device = (await ort.env.webgpu.device) as unknown as GpuDevice;
+  const bytes = t.dims.reduce((a, b) => a * b, 1) * (t.type === 'float16' ? 2 : 4);
+  const size = Math.ceil(bytes / 16) * 16; // as onnxruntime's own downloader: GPU buffers are padded to 16 bytes
+  const staging = device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+  try {
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(t.gpuBuffer, 0, staging, 0, size);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(1 /* GPUMapMode.READ */);
+    const copy = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    const data = t.type === 'float16' ? new Uint16Array(copy) : t.type === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+    return fromOutput(t.type, data, t.dims);
+  } finally {
+    staging.destroy();
+  }
+}
+
 /** Frees an ArrayBuffer's memory now (ES2024 `transfer`, Chromium 114+); a no-op where missing. */
 function detach(buffer: ArrayBuffer): void {
   (buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
@@ -140,6 +172,9 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         const declared = inputs[input];
         if (!declared) throw new Error(`The ${name} model has no input “${input}” (it takes ${Object.keys(inputs).join(', ')}).`);
         const gpu = onDevice(feed) ? (feed.handle as OrtModule.Tensor) : undefined;
+        // A GPU tensor that became a CPU one (onnxruntime's getData() does that) would be uploaded
+        // again at every call without anyone noticing: fail loudly instead.
+        if (gpu && gpu.location !== 'gpu-buffer') throw new Error(`The ${input} tensor was meant to stay in GPU memory but is now in “${gpu.location}”.`);
         if (gpu && gpu.type === declared.type) {
           ortFeeds[input] = gpu; // already in GPU memory, in the type this model takes
           continue;
@@ -173,7 +208,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         const device: DeviceTensor = {
           dims: [...t.dims],
           handle: t,
-          read: async () => fromOutput(t.type, await t.getData(), t.dims),
+          read: () => readGpuTensor(ort, t),
           dispose: () => t.dispose(),
         };
         return device;

@@ -1,6 +1,6 @@
 import { transferHandlers } from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { errorData, sendErrorDetails } from '../../src/engine/error-details.ts';
+import { errorData, sendErrorDetails } from '../../src/runtime/error-details.ts';
 import { Float16UnsupportedError } from '../../src/runtime/session.ts';
 
 describe('errors cross the worker boundary with their data', () => {

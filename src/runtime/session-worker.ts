@@ -1,0 +1,89 @@
+// onnxruntime's own worker, started by the engine for each opened model and ended when the model
+// is closed: ending it is the only way to give back onnxruntime's WebAssembly heap (WebAssembly
+// memory never shrinks, so it stays at the largest model's high-water mark) and its GPU device.
+// Sessions live here; the engine holds runners that forward each call (see remote.ts).
+import { expose, releaseProxy, transfer } from 'comlink';
+import * as ort from 'onnxruntime-web/webgpu';
+import { onDevice, type DeviceTensor, type ModelRunner, type RunnerOptions, type Tensor } from '../diffusion/index.ts';
+import { chooseBackend } from './backend.ts';
+import { sendErrorDetails } from './error-details.ts';
+import { runnerFactory, type Backend, type Ort } from './session.ts';
+
+// Threads need cross-origin isolation (SharedArrayBuffer); without it one thread, and no warning spam.
+ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+
+/** A tensor as it crosses to this worker: plain, or the id of one kept here in GPU memory. */
+export type WireFeed = Tensor | { deviceId: number; dims: number[] };
+
+const runners = new Map<number, ModelRunner>();
+const onGpu = new Map<number, DeviceTensor>();
+let nextId = 1;
+let createRunner = runnerFactory(ort as unknown as Ort, 'wasm');
+
+function resolve(feeds: Record<string, WireFeed>) {
+  const out: Record<string, Tensor | DeviceTensor> = {};
+  for (const [name, f] of Object.entries(feeds)) {
+    if (!('deviceId' in f)) out[name] = f;
+    else {
+      const t = onGpu.get(f.deviceId);
+      if (!t) throw new Error(`GPU tensor ${f.deviceId} was already freed.`);
+      out[name] = t;
+    }
+  }
+  return out;
+}
+
+const runner = (id: number) => {
+  const r = runners.get(id);
+  if (!r) throw new Error(`Session ${id} was already closed.`);
+  return r;
+};
+
+const buffers = (ts: Tensor[]) => [...new Set(ts.map((t) => t.data.buffer as ArrayBuffer))];
+
+const api = {
+  /** Chooses the backend (WebGPU when the browser gives an adapter) for the sessions of this worker. */
+  async init(prefer: Backend | 'auto') {
+    const choice = await chooseBackend(prefer);
+    createRunner = runnerFactory(ort as unknown as Ort, choice.backend, { shaderF16: choice.shaderF16 });
+    return choice;
+  },
+  async open(name: string, model: Uint8Array | Blob, readExternal: (location: string) => Promise<Uint8Array | Blob>, options?: RunnerOptions) {
+    try {
+      const r = await createRunner(name, { model, readExternal }, options);
+      const id = nextId++;
+      runners.set(id, r);
+      return { id, inputs: r.inputs, outputs: r.outputs, onDevice: !!r.runOnDevice };
+    } finally {
+      (readExternal as { [releaseProxy]?: () => void })[releaseProxy]?.();
+    }
+  },
+  async run(id: number, feeds: Record<string, WireFeed>) {
+    const out = await runner(id).run(resolve(feeds));
+    return transfer(out, buffers(Object.values(out)));
+  },
+  async runOnDevice(id: number, feeds: Record<string, WireFeed>, output: string): Promise<{ tensor: Tensor } | { deviceId: number; dims: number[] }> {
+    const t = await runner(id).runOnDevice!(resolve(feeds), output);
+    if (!onDevice(t)) return transfer({ tensor: t }, buffers([t]));
+    const deviceId = nextId++;
+    onGpu.set(deviceId, t);
+    return { deviceId, dims: t.dims };
+  },
+  async read(deviceId: number) {
+    const t = await onGpu.get(deviceId)!.read();
+    return transfer(t, buffers([t]));
+  },
+  dispose(deviceId: number) {
+    onGpu.get(deviceId)?.dispose();
+    onGpu.delete(deviceId);
+  },
+  async release(id: number) {
+    await runners.get(id)?.release();
+    runners.delete(id);
+  },
+};
+
+export type SessionApi = typeof api;
+
+sendErrorDetails();
+expose(api);
