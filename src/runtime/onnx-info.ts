@@ -13,35 +13,47 @@ export interface OnnxInfo {
   usesFloat16: boolean;
 }
 
-type Field = { no: number; wire: number; value: number; start: number; end: number };
+/** One protobuf field: its number, wire type, varint value, and where its key and its value start and end in the file. */
+export type Field = { no: number; wire: number; value: number; keyStart: number; start: number; end: number };
 
-function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
-  let pos = start;
+/**
+ * The field whose key is at `pos` (a position in the file) in a message ending at `end`. `buf`
+ * holds the file's bytes from position `base` on: all of it, or just a window over the header.
+ * A length-delimited value is skipped, not read.
+ */
+export function fieldAt(buf: Uint8Array, base: number, pos: number, end: number): Field {
+  const keyStart = pos;
   const varint = (): number => {
     let result = 0;
-    let scale = 1;
-    for (;;) {
-      if (pos >= end) throw new Error('truncated ONNX file');
-      const b = buf[pos++];
+    for (let scale = 1; ; scale *= 128) {
+      if (pos >= end || pos - base >= buf.length) throw new Error('truncated ONNX file');
+      const b = buf[pos++ - base];
       result += (b & 0x7f) * scale;
       if (!(b & 0x80)) return result;
-      scale *= 128;
     }
   };
-  while (pos < end) {
-    const key = varint();
-    const no = Math.floor(key / 8);
-    const wire = key & 7;
-    if (wire === 0) yield { no, wire, value: varint(), start: pos, end: pos };
-    else if (wire === 1) (pos += 8), yield { no, wire, value: 0, start: pos - 8, end: pos };
-    else if (wire === 5) (pos += 4), yield { no, wire, value: 0, start: pos - 4, end: pos };
-    else if (wire === 2) {
-      const len = varint();
-      const s = pos;
-      pos += len;
-      if (pos > end) throw new Error('truncated ONNX file');
-      yield { no, wire, value: len, start: s, end: pos };
-    } else throw new Error(`not an ONNX file (wire type ${wire})`);
+  const key = varint();
+  const no = Math.floor(key / 8);
+  const wire = key & 7;
+  let value = 0;
+  let start = pos;
+  if (wire === 0) value = varint();
+  else if (wire === 1) pos += 8;
+  else if (wire === 5) pos += 4;
+  else if (wire === 2) {
+    value = varint();
+    start = pos;
+    pos += value;
+  } else throw new Error(`not an ONNX file (wire type ${wire})`);
+  if (pos > end) throw new Error('truncated ONNX file');
+  return { no, wire, value, keyStart, start: wire === 0 ? pos : start, end: pos };
+}
+
+function* fields(buf: Uint8Array, start: number, end: number): Generator<Field> {
+  for (let pos = start; pos < end; ) {
+    const f = fieldAt(buf, 0, pos, end);
+    yield f;
+    pos = f.end;
   }
 }
 

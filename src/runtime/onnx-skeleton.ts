@@ -1,9 +1,11 @@
 // Loads a single-file ONNX model without a whole copy in JavaScript. The model's initializers are
 // turned into references to external data that point back into the stored file itself (ONNX's
 // external_data: location, offset, length), so onnxruntime gets a small graph plus the file as
-// external data, which it streams from an object URL and uploads tensor by tensor to where the
-// tensor lives (the GPU on WebGPU). The stored file stays exactly as the Hub serves it; only the
-// small graph is rebuilt in memory. Field numbers are those of onnx/onnx.proto.
+// external data, and uploads it tensor by tensor to where each tensor lives (the GPU on WebGPU).
+// The stored file stays exactly as the Hub serves it; only the small graph is rebuilt in memory.
+// Field numbers are those of onnx/onnx.proto; fields are decoded by onnx-info.ts's fieldAt.
+
+import { fieldAt, type Field } from './onnx-info.ts';
 
 /** A model file: bytes in memory or a stored Blob/File, read in slices. */
 export type ModelSource = Uint8Array | Blob;
@@ -44,36 +46,13 @@ class Reader {
   }
 }
 
-type Field = { no: number; wire: number; keyStart: number; start: number; end: number };
-
-/** The fields of the message in [start, end); length-delimited fields are skipped, not read. */
+/** The fields of the message in [start, end), read through the window a header at a time; values are skipped. */
 async function* fields(r: Reader, start: number, end: number): AsyncGenerator<Field> {
-  let pos = start;
-  const varint = async (): Promise<number> => {
-    const head = await r.bytes(pos, Math.min(10, end - pos));
-    let result = 0;
-    for (let i = 0, scale = 1; i < head.length; i++, scale *= 128) {
-      result += (head[i] & 0x7f) * scale;
-      if (!(head[i] & 0x80)) return (pos += i + 1), result;
-    }
-    throw new Error('truncated ONNX file');
-  };
-  while (pos < end) {
-    const keyStart = pos;
-    const key = await varint();
-    const no = Math.floor(key / 8);
-    const wire = key & 7;
-    let valueStart = pos;
-    if (wire === 0) await varint();
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      const len = await varint();
-      valueStart = pos;
-      pos += len;
-    } else throw new Error(`not an ONNX file (wire type ${wire})`);
-    if (pos > end) throw new Error('truncated ONNX file');
-    yield { no, wire, keyStart, start: valueStart, end: pos };
+  for (let pos = start; pos < end; ) {
+    // A key and a length are at most 15 bytes (5 + 10 of varint).
+    const f = fieldAt(await r.bytes(pos, Math.min(20, end - pos)), pos, pos, end);
+    yield f;
+    pos = f.end;
   }
 }
 
