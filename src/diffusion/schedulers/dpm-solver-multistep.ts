@@ -1,12 +1,14 @@
 import {
   BASE_DEFAULTS,
   checkLengths,
+  checkStepCount,
   checkStepIndex,
   interpolate,
   karrasSigmas,
   linspace,
   perElement,
   predictionType,
+  refuseCustomSigmas,
   rejectUnsupported,
   resolveConfig,
   roundHalfEven,
@@ -17,7 +19,7 @@ import {
   type TrainingSchedule,
 } from './common.ts';
 import { finalSigma } from './euler-discrete.ts';
-import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 
 /** diffusers' defaults for `DPMSolverMultistepScheduler`. */
 export const DPM_SOLVER_DEFAULTS = {
@@ -43,6 +45,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   private readonly settings: SchedulerConfig & typeof DPM_SOLVER_DEFAULTS;
   /** DPM-Solver++ is deterministic. */
   readonly stochastic = false;
+  /** One model call per step. */
+  readonly order = 1;
   /** DPM-Solver works on the unscaled variance-preserving sample, so it starts from N(0, 1). */
   readonly initNoiseSigma = 1;
   /** Integer timesteps handed to the UNet. */
@@ -57,7 +61,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   /** Reads a diffusers `scheduler_config.json` object; missing keys take diffusers' defaults. */
   constructor(config: SchedulerConfig = {}) {
     const name = 'DPMSolverMultistepScheduler';
-    this.config = this.settings = resolveConfig(DPM_SOLVER_DEFAULTS, config);
+    this.config = this.settings = resolveConfig(DPM_SOLVER_DEFAULTS, config, name);
     rejectUnsupported(this.settings, name, {
       algorithm_type: ['dpmsolver++'],
       solver_order: [1, 2],
@@ -73,10 +77,12 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   /** Chooses the timesteps and σs for `steps` inference steps and forgets the multistep history. */
-  setTimesteps(steps: number): void {
+  setTimesteps(steps: number, options?: TimestepOptions): void {
     const c = this.settings;
     const name = 'DPMSolverMultistepScheduler';
     const T = c.num_train_timesteps;
+    refuseCustomSigmas(options, name);
+    checkStepCount(steps, T, name);
     const trainSigmas = this.schedule.sigmas;
     let timesteps: number[];
     let sigmas: number[];

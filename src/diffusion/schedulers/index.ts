@@ -10,7 +10,7 @@ import { LCMScheduler } from './lcm.ts';
 import { PNDMScheduler } from './pndm.ts';
 import type { Scheduler, SchedulerConfig } from './scheduler.ts';
 
-export type { Scheduler, SchedulerConfig } from './scheduler.ts';
+export type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 export type { PredictionType } from './common.ts';
 export { DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, LCMScheduler, PNDMScheduler };
 
