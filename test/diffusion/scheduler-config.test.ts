@@ -41,6 +41,14 @@ describe('scheduler_config.json values are range-checked', () => {
     );
   });
 
+  it('checks the flow-matching and UniPC fields too', () => {
+    expect(() => createScheduler({ _class_name: 'FlowMatchEulerDiscreteScheduler', shift: '3.0' as unknown as number })).toThrow(/shift must be a number between 0 and 1000000, not "3\.0"/);
+    expect(() => createScheduler({ _class_name: 'FlowMatchEulerDiscreteScheduler', use_dynamic_shifting: true, base_image_seq_len: 4096, max_image_seq_len: 4096 })).toThrow(
+      /max_image_seq_len must be more than base_image_seq_len \(4096\), not 4096/,
+    );
+    expect(() => createScheduler({ _class_name: 'UniPCMultistepScheduler', disable_corrector: [0, -1] })).toThrow(/disable_corrector must be a list of integers/);
+  });
+
   it.each(SUPPORTED_SCHEDULERS.map((name) => [name] as const))('%s: more steps than training timesteps is a clear error', (name) => {
     const s = createScheduler({ _class_name: name, skip_prk_steps: true, num_train_timesteps: 100 });
     expect(() => s.setTimesteps(101)).toThrow(

@@ -6,13 +6,29 @@ import { DDIMScheduler } from './ddim.ts';
 import { DPMSolverMultistepScheduler } from './dpm-solver-multistep.ts';
 import { EulerAncestralDiscreteScheduler } from './euler-ancestral.ts';
 import { EulerDiscreteScheduler } from './euler-discrete.ts';
+import { FlowMatchEulerDiscreteScheduler, flowMatchMu } from './flow-match-euler-discrete.ts';
+import { HeunDiscreteScheduler } from './heun-discrete.ts';
+import { KDPM2DiscreteScheduler } from './k-dpm-2-discrete.ts';
 import { LCMScheduler } from './lcm.ts';
 import { PNDMScheduler } from './pndm.ts';
 import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import { UniPCMultistepScheduler } from './unipc-multistep.ts';
 
 export type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 export type { PredictionType } from './common.ts';
-export { DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, LCMScheduler, PNDMScheduler };
+export {
+  DDIMScheduler,
+  DPMSolverMultistepScheduler,
+  EulerAncestralDiscreteScheduler,
+  EulerDiscreteScheduler,
+  FlowMatchEulerDiscreteScheduler,
+  HeunDiscreteScheduler,
+  KDPM2DiscreteScheduler,
+  LCMScheduler,
+  PNDMScheduler,
+  UniPCMultistepScheduler,
+  flowMatchMu,
+};
 
 const CLASSES: Record<string, new (config: SchedulerConfig) => Scheduler> = {
   EulerDiscreteScheduler,
@@ -21,6 +37,10 @@ const CLASSES: Record<string, new (config: SchedulerConfig) => Scheduler> = {
   DDIMScheduler,
   LCMScheduler,
   PNDMScheduler,
+  HeunDiscreteScheduler,
+  KDPM2DiscreteScheduler,
+  UniPCMultistepScheduler,
+  FlowMatchEulerDiscreteScheduler,
 };
 
 /** diffusers class names `createScheduler` understands. */
