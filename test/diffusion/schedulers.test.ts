@@ -317,8 +317,11 @@ describe('multistep state', () => {
 describe('SAMPLERS and samplerConfig', () => {
   const sd15 = { _class_name: 'PNDMScheduler', ...SD_BETAS, prediction_type: 'v_prediction', steps_offset: 1, timestep_spacing: 'leading', skip_prk_steps: true, set_alpha_to_one: false, clip_sample: false };
 
-  it('offers Euler, Euler a, DPM++ 2M (Karras), DDIM, LCM and PNDM with unique ids', () => {
-    expect(SAMPLERS.map((s) => s.label)).toEqual(['Euler', 'Euler a', 'DPM++ 2M', 'DPM++ 2M Karras', 'DDIM', 'LCM', 'PNDM']);
+  it('offers A1111\'s samplers under A1111\'s names with unique ids, the old ids kept', () => {
+    expect(SAMPLERS.map((s) => s.label)).toEqual([
+      'Euler', 'Euler a', 'Heun', 'DPM2', 'DPM++ 2M', 'DPM++ 2M Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Karras', 'UniPC', 'DDIM', 'PLMS', 'LCM',
+    ]);
+    for (const id of ['euler', 'euler-a', 'dpmpp-2m', 'dpmpp-2m-karras', 'ddim', 'lcm', 'pndm']) expect(SAMPLERS.map((s) => s.id)).toContain(id);
     expect(new Set(SAMPLERS.map((s) => s.id)).size).toBe(SAMPLERS.length);
     expect(SAMPLERS.find((s) => s.label === 'DPM++ 2M Karras')!.config.use_karras_sigmas).toBe(true);
   });
@@ -338,7 +341,7 @@ describe('SAMPLERS and samplerConfig', () => {
   });
 
   it('names the choices for an unknown sampler', () => {
-    expect(() => samplerConfig(sd15, 'heun')).toThrow(/Unknown sampler "heun"; choose one of euler, euler-a, dpmpp-2m/);
+    expect(() => samplerConfig(sd15, 'lms')).toThrow(/Unknown sampler "lms"; choose one of euler, euler-a, heun, dpm2, dpmpp-2m/);
   });
 });
 
