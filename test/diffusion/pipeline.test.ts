@@ -158,6 +158,26 @@ describe('one Stable Diffusion pipeline', () => {
     f32(unet.calls[0].sample).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
   });
 
+  it('Heun: 2·steps − 1 UNet calls at the scheduler\'s timesteps; img2img skips whole steps (two calls each)', async () => {
+    const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => ({ data: new Float32Array(f.sample.data.length).fill(0.1), dims: f.sample.dims }));
+    const encoder = recording(['sample'], 'latent_sample', () => ({ data: new Float32Array(4 * 4), dims: [1, 4, 2, 2] }));
+    const heun = { _class_name: 'HeunDiscreteScheduler', ...BETAS };
+    const { m } = model(unet.runner, heun, { vaeEncoder: encoder.runner });
+    const s = createScheduler(heun);
+    s.setTimesteps(4);
+    const txt2img = await generate(m, { prompt: 'a', seed: 1, steps: 4, guidanceScale: 0, width: 16, height: 16 });
+    expect(txt2img.steps).toBe(4);
+    expect(unet.calls.map((c) => (c.timestep.data as Float32Array)[0])).toEqual(s.timesteps.map(Math.fround));
+    expect(unet.calls).toHaveLength(7);
+
+    unet.calls.length = 0;
+    const white = { width: 16, height: 16, data: new Uint8ClampedArray(16 * 16 * 4).fill(255) };
+    const img2img = await generate(m, { prompt: 'a', seed: 1, steps: 4, guidanceScale: 0, width: 16, height: 16, initImage: white, strength: 0.5 });
+    expect(img2img.steps).toBe(2);
+    // Steps 2 and 3 of 4: a whole Heun step (two calls) and the last lone Euler call.
+    expect(unet.calls.map((c) => (c.timestep.data as Float32Array)[0])).toEqual(s.timesteps.slice(4).map(Math.fround));
+  });
+
   it('stops before the next model call when cancelled', async () => {
     const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => ({ data: new Float32Array(f.sample.data.length), dims: f.sample.dims }));
     const { m } = model(unet.runner, TURBO);

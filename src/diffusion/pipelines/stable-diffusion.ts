@@ -117,7 +117,8 @@ export async function generate(
       const encoder = m.vaeEncoder;
       const strength = Math.min(1, Math.max(0, req.strength ?? 0.6));
       const steps = Math.max(1, Math.round(req.steps));
-      start = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0);
+      // Two-call samplers (Heun, DPM2) list `order` timesteps per step.
+      start = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0) * scheduler.order;
       if (start >= scheduler.timesteps.length) {
         throw new Error(`Strength ${strength} with ${steps} steps leaves no step to run: raise the strength or the number of steps.`);
       }
@@ -161,7 +162,7 @@ export async function generate(
       results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
     }
     // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
-    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
+    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
   } finally {
     if (onDevice(context)) context.dispose();
   }
