@@ -13,7 +13,8 @@ const PATTERN = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L
 
 /**
  * CLIP's byte-level BPE tokenizer, as used by Stable Diffusion, built from a repo's
- * `tokenizer/vocab.json` and `tokenizer/merges.txt` (the files the Hub repos carry).
+ * `tokenizer/vocab.json` and `tokenizer/merges.txt`, from its `tokenizer.json`, or from the
+ * CLIP vocabulary the app ships (see clip-bpe.ts).
  */
 export class ClipTokenizer {
   private readonly ranks = new Map<string, number>();
@@ -23,6 +24,8 @@ export class ClipTokenizer {
   readonly bosId: number;
   readonly eosId: number;
   readonly padId: number;
+  /** The token the sequence is filled with (`!` or `<|endoftext|>`). */
+  readonly padToken: string;
 
   constructor(
     private readonly vocab: Record<string, number>,
@@ -33,16 +36,39 @@ export class ClipTokenizer {
     this.maxLength = config.modelMaxLength ?? 77;
     this.bosId = this.id(BOS);
     this.eosId = this.id(EOS);
-    this.padId = this.id(config.padToken ?? '!');
+    this.padToken = config.padToken ?? '!';
+    this.padId = this.id(this.padToken);
   }
 
-  /** From the text of `vocab.json`, `merges.txt` and (optionally) `tokenizer_config.json`. */
-  static fromFiles(vocabJson: string, mergesTxt: string, configJson?: string): ClipTokenizer {
+  /**
+   * From the text of `vocab.json`, `merges.txt` and (optionally) `tokenizer_config.json`;
+   * `defaultPad` is used when the config names no pad token.
+   */
+  static fromFiles(vocabJson: string, mergesTxt: string, configJson?: string, defaultPad = '!'): ClipTokenizer {
     const merges = mergesTxt.split('\n').filter((l) => l && !l.startsWith('#version'));
-    const cfg = configJson ? JSON.parse(configJson) : {};
-    const pad = typeof cfg.pad_token === 'string' ? cfg.pad_token : cfg.pad_token?.content;
-    const maxLength = typeof cfg.model_max_length === 'number' && cfg.model_max_length < 1e6 ? cfg.model_max_length : undefined;
-    return new ClipTokenizer(JSON.parse(vocabJson), merges, { padToken: pad, modelMaxLength: maxLength });
+    return new ClipTokenizer(JSON.parse(vocabJson), merges, tokenizerConfig(configJson, defaultPad));
+  }
+
+  /**
+   * From a fast tokenizer's `tokenizer.json` (its BPE vocabulary, merges and added tokens) and,
+   * optionally, `tokenizer_config.json`. The pad token is the config's, else tokenizer.json's
+   * `padding.pad_token`, else `defaultPad`. Refuses a tokenizer.json that is not CLIP's kind of
+   * BPE (end-of-word suffix `</w>`), whose text this class would split differently.
+   */
+  static fromTokenizerJson(tokenizerJson: string, configJson?: string, defaultPad = '!'): ClipTokenizer {
+    const json = JSON.parse(tokenizerJson);
+    const model = json?.model;
+    if (model?.type !== 'BPE' || model.end_of_word_suffix !== '</w>' || typeof model.vocab !== 'object' || !Array.isArray(model.merges)) {
+      throw new Error(`tokenizer.json is not a CLIP tokenizer (a BPE model with "</w>" word ends); it has a ${model?.type ?? 'missing'} model.`);
+    }
+    const vocab: Record<string, number> = { ...model.vocab };
+    for (const t of Array.isArray(json.added_tokens) ? json.added_tokens : []) {
+      if (typeof t?.content === 'string' && Number.isInteger(t.id)) vocab[t.content] = t.id;
+    }
+    // Newer tokenizers write each merge as a pair, older ones as one "a b" string.
+    const merges = (model.merges as unknown[]).map((m) => (Array.isArray(m) ? m.join(' ') : String(m)));
+    const pad = typeof json.padding?.pad_token === 'string' ? json.padding.pad_token : defaultPad;
+    return new ClipTokenizer(vocab, merges, tokenizerConfig(configJson, pad));
   }
 
   private id(token: string): number {
@@ -96,6 +122,21 @@ export class ClipTokenizer {
     this.cache.set(word, parts);
     return parts;
   }
+}
+
+/** `tokenizer_config.json`'s pad token and length; a length over a million is transformers' "no limit". */
+function tokenizerConfig(configJson: string | undefined, defaultPad: string): TokenizerConfig {
+  const cfg = configJson ? JSON.parse(configJson) : {};
+  const pad = typeof cfg.pad_token === 'string' ? cfg.pad_token : cfg.pad_token?.content;
+  const length = cfg.model_max_length;
+  if (length !== undefined && length !== null && !(typeof length === 'number' && length > 0)) {
+    throw new Error(`tokenizer_config.json: model_max_length must be a positive number, not ${JSON.stringify(length)}.`);
+  }
+  const modelMaxLength = typeof length === 'number' && length < 1e6 ? length : undefined;
+  if (modelMaxLength !== undefined && (!Number.isInteger(modelMaxLength) || modelMaxLength < 3 || modelMaxLength > 1024)) {
+    throw new Error(`tokenizer_config.json: model_max_length must be an integer from 3 to 1024, not ${modelMaxLength}.`);
+  }
+  return { padToken: typeof pad === 'string' ? pad : defaultPad, modelMaxLength };
 }
 
 /** GPT-2/CLIP's reversible map from bytes to printable unicode characters. */

@@ -64,6 +64,11 @@ export interface RunnerOptions {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Leave outputs in GPU memory so `runOnDevice` can hand them to the next model (WebGPU only; ignored on wasm). */
   outputsOnDevice?: boolean;
+  /**
+   * Values for symbolic input dimensions by name (onnxruntime's `freeDimensionOverrides`), so the
+   * session's shapes are fixed, as WebNN needs; see `freeDimensionOverrides()` for the names.
+   */
+  freeDimensionOverrides?: Record<string, number>;
 }
 
 /** An ONNX model file, and a way to read the external data files it names (by the location string stored in it). */

@@ -156,6 +156,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         ...LARGE_MODEL_OPTIONS,
         executionProviders: [backend],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+        freeDimensionOverrides: options.freeDimensionOverrides,
         externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
         // Outputs to be fed to the next model stay in GPU memory; run() still copies them out when asked.
         preferredOutputLocation: deviceOutputs ? 'gpu-buffer' : undefined,
