@@ -2,7 +2,7 @@
 // `parameters` text that our PNGs carry (so a dropped PNG, ours or A1111's, restores them).
 import { SAMPLERS } from '../diffusion/index.ts';
 import type { GeneratedImage } from '../engine/index.ts';
-import { formatParameters, parseParameters, type GenerationParameters } from './png-parameters.ts';
+import { formatParameters, parseParameters, type GenerationParameters } from './a1111-parameters.ts';
 
 export interface GenerationSettings {
   prompt: string;
