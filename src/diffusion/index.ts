@@ -3,7 +3,7 @@
  * Node and browsers alike, in float32; the runtime converts to whatever each model declares.
  * @module
  */
-export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
+export { ClipTokenizer, TokenizerError, type TokenizerConfig } from './clip-tokenizer.ts';
 export { SeededRandom, randomSeed } from './rng.ts';
 export * from './schedulers/index.ts';
 export { vaeOutputToImage, imageToVaeInput, NonFiniteError, type RgbaImage } from './image.ts';

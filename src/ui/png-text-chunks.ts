@@ -74,6 +74,7 @@ interface Chunk {
 /** The chunks of a PNG, in order, up to IEND; throws PngFormatError on a bad signature or a truncated file. */
 function* chunks(png: Uint8Array): Generator<Chunk> {
   if (png.length < 8 || SIGNATURE.some((b, i) => png[i] !== b)) throw new PngFormatError('Not a PNG file (bad signature)');
+  if (png.length === 8) throw new PngFormatError('Truncated PNG: no chunk after the signature');
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   for (let at = 8; at < png.length; ) {
     if (at + 12 > png.length) throw new PngFormatError('Truncated PNG chunk');
