@@ -11,6 +11,7 @@
  */
 import { checkCommit, checkRepoId, checkRepoPath, checkRevision } from '../hub/index.ts';
 
+/** The folder every cached model lives under. */
 export const MODELS = 'models';
 
 /** A repo's folder, `models/<org>/<name>`; throws InvalidRepoIdError unless `repo` is a Hub repo id. */

@@ -7,7 +7,7 @@ import { createStore, get, set, type UseStore } from 'idb-keyval';
 export interface NetworkEntry {
   time: number;
   method: string;
-  /** The URL asked for, origin and path only (see {@link loggedUrl}); the token is never in URLs. */
+  /** The URL asked for, origin and path only (no query, which may hold a CDN signature); the token is never in URLs. */
   url: string;
   /** Where the browser ended up after redirects (the Hub's CDN for large files), origin and path only. */
   finalUrl?: string;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY_HEADER } from '../../vite.config.ts';
 import { startApp } from '../../tools/app-server.ts';
 import { launchChromium } from '../support/browser.ts';
-import { parseHeadersFile, serveStatic, startServer } from '../support/static-host.ts';
+import { parseHeadersFile, serveStatic, startServer, type Reply } from '../support/static-host.ts';
 
 const DIST = resolve('dist');
 // Any origin the policy does not list: 127.0.0.2 is this machine too, but not `http://127.0.0.1:*`.
@@ -29,7 +29,7 @@ beforeAll(async () => {
   hosted = await serveStatic(DIST, { applyHeadersFile: true });
   bare = await serveStatic(DIST, { applyHeadersFile: false });
   preview = await startApp();
-  other = await startServer(OTHER_HOST, async (req) => {
+  other = await startServer(OTHER_HOST, async (req): Promise<Reply> => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/embed') {
       return { status: 200, headers: { 'Content-Type': 'text/html' }, body: `<!doctype html><iframe src="${url.searchParams.get('app')}/"></iframe>` };
@@ -53,7 +53,7 @@ async function openWithEngine(appUrl: string): Promise<{ page: Page; engine: Wor
 
 /** Asks `target` from the page or a worker; says whether the request went out. */
 const tryFetch = (where: Page | Worker, target: string) =>
-  where.evaluate((url) => fetch(url).then(() => 'sent', (e: Error) => `blocked (${e.message})`), target);
+  (where as Worker).evaluate((url: string) => fetch(url).then(() => 'sent', (e: Error) => `blocked (${e.message})`), target);
 
 const requestsFor = (path: string) => other.seen.filter((r) => r.path === path);
 

@@ -54,11 +54,15 @@ export interface Seen {
   origin?: string;
 }
 
+/** What a test server answers. */
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
 /** A tiny HTTP server on `host`, answering with `handle`, that records every request. */
-export async function startServer(
-  host: string,
-  handle: (req: IncomingMessage) => Promise<{ status: number; headers?: Record<string, string>; body?: string | Buffer }>,
-): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+export async function startServer(host: string, handle: (req: IncomingMessage) => Promise<Reply>): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ method: req.method ?? 'GET', path: req.url ?? '/', origin: req.headers.origin });
@@ -83,7 +87,7 @@ export async function startServer(
  */
 export async function serveStatic(dir: string, opts: { applyHeadersFile: boolean; host?: string }) {
   const rules = opts.applyHeadersFile ? parseHeadersFile(await readFile(join(dir, '_headers'), 'utf8')) : [];
-  return startServer(opts.host ?? '127.0.0.1', async (req) => {
+  return startServer(opts.host ?? '127.0.0.1', async (req): Promise<Reply> => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
     if (!file.startsWith(dir + sep) || path === '/_headers') return { status: 404 };
