@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ClipTokenizer, createScheduler, generate, guardFinite, guidanceEmbedding, NonFiniteError, SeededRandom,
+  ClipTokenizer, createScheduler, generate, guardFinite, guidanceEmbedding, NonFiniteError, createNoise,
   onDevice, type DeviceTensor, type Feed, type ModelRunner, type Recovery, type SchedulerConfig, type RunnerOptions, type StableDiffusionModel, type Tensor, type ValueInfo,
 } from '../../src/diffusion/index.ts';
 import { clipVocab, readClipBpe } from '../../tools/tiny-model/clip-vocab.ts';
@@ -66,7 +66,7 @@ describe('one Stable Diffusion pipeline', () => {
     const { m, text, decoder } = model(unet.runner, TURBO);
     const result = await generate(m, { prompt: 'a cat', seed: 5, steps: 1, guidanceScale: 0, width: 32, height: 16 });
     const sigma = 14.6146;
-    const noise = new SeededRandom(5).normals(4 * 2 * 4);
+    const noise = createNoise('cpu', 5).randn(4 * 2 * 4); // torch.randn((1, 4, 2, 4), generator=manual_seed(5))
     expect(text.calls).toHaveLength(1); // no guidance: no negative prompt encoded
     const call = unet.calls[0];
     expect(call.sample.dims).toEqual([1, 4, 2, 4]);
@@ -154,8 +154,30 @@ describe('one Stable Diffusion pipeline', () => {
     const s = createScheduler({ _class_name: 'DDIMScheduler', steps_offset: 1, set_alpha_to_one: false, ...BETAS });
     s.setTimesteps(10);
     expect((unet.calls[0].timestep.data as Float32Array)[0]).toBe(s.timesteps[5]);
-    const expected = s.addNoise(new Float32Array(16).fill(0.18215), new SeededRandom(3).normals(16), 5);
+    const rng = createNoise('cpu', 3);
+    rng.randn(16); // diffusers' first draw is the VAE posterior sample, its second the noise
+    const expected = s.addNoise(new Float32Array(16).fill(0.18215), rng.randn(16), 5);
     f32(unet.calls[0].sample).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+  });
+
+  it('Heun: 2·steps − 1 UNet calls at the scheduler\'s timesteps; img2img skips whole steps (two calls each)', async () => {
+    const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => ({ data: new Float32Array(f.sample.data.length).fill(0.1), dims: f.sample.dims }));
+    const encoder = recording(['sample'], 'latent_sample', () => ({ data: new Float32Array(4 * 4), dims: [1, 4, 2, 2] }));
+    const heun = { _class_name: 'HeunDiscreteScheduler', ...BETAS };
+    const { m } = model(unet.runner, heun, { vaeEncoder: encoder.runner });
+    const s = createScheduler(heun);
+    s.setTimesteps(4);
+    const txt2img = await generate(m, { prompt: 'a', seed: 1, steps: 4, guidanceScale: 0, width: 16, height: 16 });
+    expect(txt2img.steps).toBe(4);
+    expect(unet.calls.map((c) => (c.timestep.data as Float32Array)[0])).toEqual(s.timesteps.map(Math.fround));
+    expect(unet.calls).toHaveLength(7);
+
+    unet.calls.length = 0;
+    const white = { width: 16, height: 16, data: new Uint8ClampedArray(16 * 16 * 4).fill(255) };
+    const img2img = await generate(m, { prompt: 'a', seed: 1, steps: 4, guidanceScale: 0, width: 16, height: 16, initImage: white, strength: 0.5 });
+    expect(img2img.steps).toBe(2);
+    // Steps 2 and 3 of 4: a whole Heun step (two calls) and the last lone Euler call.
+    expect(unet.calls.map((c) => (c.timestep.data as Float32Array)[0])).toEqual(s.timesteps.slice(4).map(Math.fround));
   });
 
   it('stops before the next model call when cancelled', async () => {
@@ -165,6 +187,44 @@ describe('one Stable Diffusion pipeline', () => {
     controller.abort();
     await expect(generate(m, { prompt: 'x', seed: 1, steps: 1, guidanceScale: 0, width: 16, height: 16 }, undefined, controller.signal)).rejects.toThrow();
     expect(unet.calls).toHaveLength(0);
+  });
+});
+
+describe('noise: one torch generator per image, drawn in diffusers\' order', () => {
+  const zeros = () => recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => ({ data: new Float32Array(f.sample.data.length), dims: f.sample.dims }));
+  const EULER_A = { _class_name: 'EulerAncestralDiscreteScheduler', ...BETAS };
+
+  for (const source of ['cpu', 'gpu'] as const) {
+    it(`${source}: the initial latents are the first draw of seed+k's generator, every Euler a step takes the next`, async () => {
+      const unet = zeros();
+      const { m } = model(unet.runner, EULER_A);
+      await generate(m, { prompt: 'a', seed: 11, steps: 3, guidanceScale: 0, width: 16, height: 16, batch: 2, noise: source });
+      expect(unet.calls).toHaveLength(6);
+      for (let k = 0; k < 2; k++) {
+        const rng = createNoise(source, 11 + k);
+        const s = createScheduler(EULER_A);
+        s.setTimesteps(3);
+        let latents: Float32Array = rng.randn(16).map((v) => v * s.initNoiseSigma);
+        for (let i = 0; i < 3; i++) {
+          const expected = s.scaleModelInput(latents, i);
+          f32(unet.calls[3 * k + i].sample).forEach((v, j) => expect(v).toBeCloseTo(expected[j], 5));
+          latents = s.step(new Float32Array(16), i, latents, rng.randn(16));
+        }
+      }
+    });
+  }
+
+  it("gpu img2img: the noise is the generator's first draw (A1111 samples the VAE elsewhere)", async () => {
+    const unet = zeros();
+    const encoder = recording(['sample'], 'latent_sample', () => ({ data: new Float32Array(4 * 4).fill(1), dims: [1, 4, 2, 2] }));
+    const ddim = { _class_name: 'DDIMScheduler', steps_offset: 1, set_alpha_to_one: false, ...BETAS };
+    const { m } = model(unet.runner, ddim, { vaeEncoder: encoder.runner });
+    const white = { width: 16, height: 16, data: new Uint8ClampedArray(16 * 16 * 4).fill(255) };
+    await generate(m, { prompt: 'a', seed: 3, steps: 10, guidanceScale: 0, width: 16, height: 16, initImage: white, strength: 0.5, noise: 'gpu' });
+    const s = createScheduler(ddim);
+    s.setTimesteps(10);
+    const expected = s.addNoise(new Float32Array(16).fill(0.18215), createNoise('gpu', 3).randn(16), 5);
+    f32(unet.calls[0].sample).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
   });
 });
 

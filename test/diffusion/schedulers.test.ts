@@ -8,13 +8,18 @@ import {
   DPMSolverMultistepScheduler,
   EulerAncestralDiscreteScheduler,
   EulerDiscreteScheduler,
+  FlowMatchEulerDiscreteScheduler,
+  HeunDiscreteScheduler,
+  KDPM2DiscreteScheduler,
   LCMScheduler,
   PNDMScheduler,
   SAMPLERS,
   samplerConfig,
   SUPPORTED_SCHEDULERS,
+  UniPCMultistepScheduler,
   type Scheduler,
   type SchedulerConfig,
+  type TimestepOptions,
 } from '../../src/diffusion/schedulers/index.ts';
 
 /** One trajectory in reference.json's format (see ../shared/data/schedulers/README.md). */
@@ -23,11 +28,17 @@ interface TrajectoryCase {
   scheduler: string;
   config: SchedulerConfig;
   steps: number;
+  /** What the pipeline passes to set_timesteps beside the step count (flow matching's mu, sigmas). */
+  set_timesteps?: TimestepOptions;
   timesteps: number[];
   sigmas?: number[];
+  /** KDPM2's midpoint σs, in diffusers' layout (the first is NaN there, null in JSON). */
+  sigmas_interpol?: (number | null)[];
   init_noise_sigma: number;
   x_T: number[];
   final: number[];
+  /** The sample after each of the first model calls (derived cases of the newer classes). */
+  samples?: number[][];
 }
 
 /** diffusers' own trajectories: $SCHEDULER_REFERENCE, else ../shared beside the project root (as CI lays it out). */
@@ -58,12 +69,13 @@ function toyModel(input: Float32Array, t: number): Float32Array {
   return input.map((v) => 0.1 * v + (0.01 * t) / 1000);
 }
 
-/** Runs the whole trajectory the way a pipeline does, from x_T = pattern·initNoiseSigma. */
-function trajectory(s: Scheduler, steps: number): Float32Array {
-  s.setTimesteps(steps);
+/** Runs the whole trajectory the way a pipeline does, from x_T = pattern·initNoiseSigma; `seen` gets each call's result. */
+function trajectory(s: Scheduler, steps: number, options?: TimestepOptions, seen: Float32Array[] = []): Float32Array {
+  s.setTimesteps(steps, options);
   let x: Float32Array = PATTERN.map((v) => v * s.initNoiseSigma);
   s.timesteps.forEach((t, i) => {
     x = s.step(toyModel(s.scaleModelInput(x, i), t), i, x, s.stochastic ? NOISE : undefined);
+    seen.push(x);
   });
   return x;
 }
@@ -82,10 +94,17 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 function checkCase(c: TrajectoryCase): void {
   const s = createScheduler({ _class_name: c.scheduler, ...c.config });
-  const final = trajectory(s, c.steps);
+  const seen: Float32Array[] = [];
+  const final = trajectory(s, c.steps, c.set_timesteps, seen);
   expectClose(s.timesteps, c.timesteps, 1e-6, 'timesteps');
-  if (c.sigmas) expectClose((s as EulerDiscreteScheduler | DPMSolverMultistepScheduler).sigmas, c.sigmas, 1e-6, 'sigmas');
+  if (c.sigmas) expectClose((s as Scheduler & { sigmas: number[] }).sigmas, c.sigmas, 1e-6, 'sigmas');
+  if (c.sigmas_interpol) {
+    const midpoints = (s as KDPM2DiscreteScheduler).sigmasInterpol;
+    expect(Number.isNaN(midpoints[0]) && c.sigmas_interpol[0] === null, 'the first midpoint is NaN').toBe(true);
+    expectClose(midpoints.slice(1), c.sigmas_interpol.slice(1) as number[], 1e-6, 'sigmas_interpol');
+  }
   expect(s.initNoiseSigma).toBeCloseTo(c.init_noise_sigma, 5);
+  c.samples?.forEach((expected, i) => expectClose(seen[i]!, expected, 1e-5, `sample after call ${i}`));
   expectClose(final, c.final, 1e-5, 'final sample');
 }
 
@@ -144,15 +163,30 @@ describe('SD-Turbo (Euler, trailing spacing)', () => {
 });
 
 describe('createScheduler', () => {
-  const classes = [EulerDiscreteScheduler, EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, DDIMScheduler, LCMScheduler, PNDMScheduler];
+  const classes = [
+    EulerDiscreteScheduler,
+    EulerAncestralDiscreteScheduler,
+    DPMSolverMultistepScheduler,
+    DDIMScheduler,
+    LCMScheduler,
+    PNDMScheduler,
+    HeunDiscreteScheduler,
+    KDPM2DiscreteScheduler,
+    UniPCMultistepScheduler,
+  ];
 
   it.each(classes.map((c) => [c.name, c] as const))('picks %s by _class_name', (name, SchedulerClass) => {
     expect(createScheduler({ ...SD_BETAS, _class_name: name, skip_prk_steps: true })).toBeInstanceOf(SchedulerClass);
     expect(SUPPORTED_SCHEDULERS).toContain(name);
   });
 
+  it('picks FlowMatchEulerDiscreteScheduler by _class_name (Z-Image-Turbo\'s config)', () => {
+    expect(createScheduler({ _class_name: 'FlowMatchEulerDiscreteScheduler', num_train_timesteps: 1000, shift: 3, use_dynamic_shifting: false })).toBeInstanceOf(FlowMatchEulerDiscreteScheduler);
+    expect(SUPPORTED_SCHEDULERS).toContain('FlowMatchEulerDiscreteScheduler');
+  });
+
   it('names an unsupported class and lists the supported ones', () => {
-    expect(() => createScheduler({ _class_name: 'HeunDiscreteScheduler' })).toThrow(/"HeunDiscreteScheduler".*supported: EulerDiscreteScheduler, .*PNDMScheduler/);
+    expect(() => createScheduler({ _class_name: 'LMSDiscreteScheduler' })).toThrow(/"LMSDiscreteScheduler".*supported: EulerDiscreteScheduler, .*PNDMScheduler, HeunDiscreteScheduler, .*FlowMatchEulerDiscreteScheduler/);
     expect(() => createScheduler({})).toThrow(/no _class_name.*supported: /);
     expect(() => createScheduler({ _class_name: 'constructor' })).toThrow(/unsupported class "constructor"/);
   });
@@ -163,7 +197,10 @@ describe('createScheduler', () => {
 
   it('refuses options it does not implement rather than ignoring them', () => {
     expect(() => createScheduler({ _class_name: 'PNDMScheduler' })).toThrow(/skip_prk_steps: true/);
-    expect(() => createScheduler({ _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'sde-dpmsolver++' })).toThrow(/algorithm_type "sde-dpmsolver\+\+"/);
+    expect(() => createScheduler({ _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'sde-dpmsolver' })).toThrow(/algorithm_type "sde-dpmsolver" is not supported; use "dpmsolver\+\+" or "sde-dpmsolver\+\+"/);
+    expect(() => createScheduler({ _class_name: 'UniPCMultistepScheduler', use_flow_sigmas: true })).toThrow(/use_flow_sigmas true is not supported/);
+    expect(() => createScheduler({ _class_name: 'HeunDiscreteScheduler', use_exponential_sigmas: true })).toThrow(/use_exponential_sigmas true is not supported/);
+    expect(() => createScheduler({ _class_name: 'FlowMatchEulerDiscreteScheduler', invert_sigmas: true })).toThrow(/invert_sigmas true is not supported/);
     expect(() => createScheduler({ _class_name: 'DDIMScheduler', beta_schedule: 'squaredcos_cap_v2' })).toThrow(/beta_schedule "squaredcos_cap_v2"/);
     expect(() => createScheduler({ _class_name: 'EulerDiscreteScheduler', timestep_spacing: 'karras' }).setTimesteps(4)).toThrow(/timestep_spacing "karras"/);
     expect(() => createScheduler({ _class_name: 'EulerDiscreteScheduler', interpolation_type: 'log_linear' })).toThrow(/interpolation_type "log_linear" is not supported; use "linear"/);
@@ -180,14 +217,20 @@ describe('createScheduler', () => {
 
 describe('stochastic schedulers', () => {
   it.each([
-    ['EulerAncestralDiscreteScheduler', true],
-    ['LCMScheduler', true],
-    ['EulerDiscreteScheduler', false],
-    ['DPMSolverMultistepScheduler', false],
-    ['DDIMScheduler', false],
-    ['PNDMScheduler', false],
-  ] as const)('%s: stochastic = %s, and a missing noise is a clear error', (name, stochastic) => {
-    const s = createScheduler({ ...SD_BETAS, _class_name: name, skip_prk_steps: true });
+    ['EulerAncestralDiscreteScheduler', {}, true],
+    ['LCMScheduler', {}, true],
+    ['DPMSolverMultistepScheduler', { algorithm_type: 'sde-dpmsolver++' }, true],
+    ['FlowMatchEulerDiscreteScheduler', { stochastic_sampling: true }, true],
+    ['EulerDiscreteScheduler', {}, false],
+    ['DPMSolverMultistepScheduler', {}, false],
+    ['DDIMScheduler', {}, false],
+    ['PNDMScheduler', {}, false],
+    ['HeunDiscreteScheduler', {}, false],
+    ['KDPM2DiscreteScheduler', {}, false],
+    ['UniPCMultistepScheduler', {}, false],
+    ['FlowMatchEulerDiscreteScheduler', {}, false],
+  ] as const)('%s %j: stochastic = %s, and a missing noise is a clear error', (name, extra, stochastic) => {
+    const s = createScheduler({ ...SD_BETAS, _class_name: name, skip_prk_steps: true, ...extra });
     expect(s.stochastic).toBe(stochastic);
     s.setTimesteps(4);
     const step = () => s.step(PATTERN, 0, PATTERN);
@@ -219,14 +262,14 @@ describe('addNoise (img2img) matches diffusers’ add_noise', () => {
     return { s, t: s.timesteps[stepIndex]!, out: s.addNoise(x0, NOISE, stepIndex) };
   };
 
-  it.each(['EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler'])('%s: x0 + σ·noise', (name) => {
+  it.each(['EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler', 'HeunDiscreteScheduler', 'KDPM2DiscreteScheduler'])('%s: x0 + σ·noise', (name) => {
     const { t, out } = noisedAt(name);
     const sigma = Math.sqrt((1 - alphaBar(t)) / alphaBar(t));
     expectClose(out, x0.map((v, i) => v + sigma * NOISE[i]!), 1e-5, 'noised');
   });
 
-  it('DPMSolverMultistepScheduler: α·x0 + σ_VP·noise, i.e. √ᾱ·x0 + √(1−ᾱ)·noise (diffusers uses α_t, σ_t there)', () => {
-    const { t, out } = noisedAt('DPMSolverMultistepScheduler');
+  it.each(['DPMSolverMultistepScheduler', 'UniPCMultistepScheduler'])('%s: α·x0 + σ_VP·noise, i.e. √ᾱ·x0 + √(1−ᾱ)·noise (diffusers uses α_t, σ_t there)', (name) => {
+    const { t, out } = noisedAt(name);
     expectClose(out, x0.map((v, i) => Math.sqrt(alphaBar(t)) * v + Math.sqrt(1 - alphaBar(t)) * NOISE[i]!), 1e-5, 'noised');
   });
 
@@ -239,36 +282,46 @@ describe('addNoise (img2img) matches diffusers’ add_noise', () => {
 describe('multistep state', () => {
   it.each([
     ['DPMSolverMultistepScheduler', { algorithm_type: 'dpmsolver++', solver_order: 2 }],
+    ['DPMSolverMultistepScheduler', { algorithm_type: 'sde-dpmsolver++', solver_order: 2 }],
     ['PNDMScheduler', { skip_prk_steps: true, steps_offset: 1 }],
-  ] as const)('%s forgets its history on setTimesteps', (name, extra) => {
+    ['UniPCMultistepScheduler', { solver_order: 3 }],
+    ['HeunDiscreteScheduler', {}],
+    ['KDPM2DiscreteScheduler', {}],
+  ] as const)('%s %j forgets its history on setTimesteps', (name, extra) => {
     const s = createScheduler({ ...SD_BETAS, _class_name: name, ...extra });
     const first = trajectory(s, 12);
     s.setTimesteps(5);
-    s.step(toyModel(PATTERN, s.timesteps[0]!), 0, PATTERN); // leave some history behind
-    s.step(toyModel(PATTERN, s.timesteps[1]!), 1, PATTERN);
+    s.step(toyModel(PATTERN, s.timesteps[0]!), 0, PATTERN, NOISE); // leave some history behind
+    s.step(toyModel(PATTERN, s.timesteps[1]!), 1, PATTERN, NOISE);
     expect(Array.from(trajectory(s, 12))).toEqual(Array.from(first));
     expect(Array.from(trajectory(createScheduler({ ...SD_BETAS, _class_name: name, ...extra }), 12))).toEqual(Array.from(first));
   });
 
-  it('PNDM keeps its own copies of the model outputs it remembers', () => {
-    const s = new PNDMScheduler({ ...SD_BETAS, skip_prk_steps: true });
-    const expected = trajectory(s, 6);
-    s.setTimesteps(6);
-    let x: Float32Array = PATTERN.slice();
-    const reused = new Float32Array(SIZE); // like a runtime reusing its output buffer
-    s.timesteps.forEach((t, i) => {
-      reused.set(toyModel(x, t));
-      x = s.step(reused, i, x);
-    });
-    expect(Array.from(x)).toEqual(Array.from(expected));
-  });
+  it.each(['PNDMScheduler', 'UniPCMultistepScheduler', 'HeunDiscreteScheduler', 'KDPM2DiscreteScheduler'])(
+    '%s keeps its own copies of the outputs and samples it remembers',
+    (name) => {
+      const s = createScheduler({ ...SD_BETAS, _class_name: name, skip_prk_steps: true });
+      const expected = trajectory(s, 6);
+      s.setTimesteps(6);
+      const x = PATTERN.map((v) => v * s.initNoiseSigma);
+      const reused = new Float32Array(SIZE); // like a runtime reusing its output buffer
+      s.timesteps.forEach((t, i) => {
+        reused.set(toyModel(s.scaleModelInput(x, i), t));
+        x.set(s.step(reused, i, x)); // and a pipeline its latents buffer
+      });
+      expect(Array.from(x)).toEqual(Array.from(expected));
+    },
+  );
 });
 
 describe('SAMPLERS and samplerConfig', () => {
   const sd15 = { _class_name: 'PNDMScheduler', ...SD_BETAS, prediction_type: 'v_prediction', steps_offset: 1, timestep_spacing: 'leading', skip_prk_steps: true, set_alpha_to_one: false, clip_sample: false };
 
-  it('offers Euler, Euler a, DPM++ 2M (Karras), DDIM, LCM and PNDM with unique ids', () => {
-    expect(SAMPLERS.map((s) => s.label)).toEqual(['Euler', 'Euler a', 'DPM++ 2M', 'DPM++ 2M Karras', 'DDIM', 'LCM', 'PNDM']);
+  it('offers A1111\'s samplers under A1111\'s names with unique ids, the old ids kept', () => {
+    expect(SAMPLERS.map((s) => s.label)).toEqual([
+      'Euler', 'Euler a', 'Heun', 'DPM2', 'DPM++ 2M', 'DPM++ 2M Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Karras', 'UniPC', 'DDIM', 'PLMS', 'LCM',
+    ]);
+    for (const id of ['euler', 'euler-a', 'dpmpp-2m', 'dpmpp-2m-karras', 'ddim', 'lcm', 'pndm']) expect(SAMPLERS.map((s) => s.id)).toContain(id);
     expect(new Set(SAMPLERS.map((s) => s.id)).size).toBe(SAMPLERS.length);
     expect(SAMPLERS.find((s) => s.label === 'DPM++ 2M Karras')!.config.use_karras_sigmas).toBe(true);
   });
@@ -288,7 +341,7 @@ describe('SAMPLERS and samplerConfig', () => {
   });
 
   it('names the choices for an unknown sampler', () => {
-    expect(() => samplerConfig(sd15, 'heun')).toThrow(/Unknown sampler "heun"; choose one of euler, euler-a, dpmpp-2m/);
+    expect(() => samplerConfig(sd15, 'lms')).toThrow(/Unknown sampler "lms"; choose one of euler, euler-a, heun, dpm2, dpmpp-2m/);
   });
 });
 

@@ -9,7 +9,8 @@ describe('generation settings ↔ A1111 parameters', () => {
     expect(samplerName('PNDMScheduler')).toBe('PLMS');
     expect(samplerId('DPM++ 2M Karras')).toBe('dpmpp-2m-karras');
     expect(samplerId('Euler a')).toBe('euler-a');
-    expect(samplerId('Heun')).toBe(''); // not ours: the model's own scheduler
+    expect(samplerId('Heun')).toBe('heun');
+    expect(samplerId('DPM++ SDE')).toBe(''); // not ours: the model's own scheduler
   });
 
   it('restores what the text carries and keeps the rest', () => {

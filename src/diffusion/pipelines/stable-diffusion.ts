@@ -1,6 +1,6 @@
 import type { ClipTokenizer } from '../clip-tokenizer.ts';
 import { imageToVaeInput, vaeOutputToImage, type RgbaImage } from '../image.ts';
-import { SeededRandom } from '../rng.ts';
+import { createNoise, type NoiseSource } from '../noise/index.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
 import { onDevice, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
 
@@ -30,8 +30,10 @@ export interface GenerateRequest {
   prompt: string;
   /** What to steer away from; used when classifier-free guidance is on. */
   negativePrompt?: string;
-  /** Seed of the first image; image k of a batch uses `seed + k`. */
+  /** Seed of the first image; image k of a batch uses `seed + k`, with a generator of its own (as A1111 does). */
   seed: number;
+  /** Where the noise comes from: torch's CPU generator (diffusers, ComfyUI; the default) or its CUDA one (A1111's GPU/NV). */
+  noise?: NoiseSource;
   steps: number;
   /** Classifier-free guidance scale; ≤ 1 turns guidance off (SD-Turbo). For LCM it is embedded instead. */
   guidanceScale: number;
@@ -117,7 +119,8 @@ export async function generate(
       const encoder = m.vaeEncoder;
       const strength = Math.min(1, Math.max(0, req.strength ?? 0.6));
       const steps = Math.max(1, Math.round(req.steps));
-      start = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0);
+      // Two-call samplers (Heun, DPM2) list `order` timesteps per step.
+      start = Math.max(steps - Math.min(Math.floor(steps * strength), steps), 0) * scheduler.order;
       if (start >= scheduler.timesteps.length) {
         throw new Error(`Strength ${strength} with ${steps} steps leaves no step to run: raise the strength or the number of steps.`);
       }
@@ -132,8 +135,11 @@ export async function generate(
     for (let k = 0; k < images; k++) {
       const seed = req.seed + k;
       if (k > 0) scheduler.setTimesteps(Math.max(1, Math.round(req.steps))); // fresh multistep state per image
-      const rng = new SeededRandom(seed);
-      const noise = rng.normals(size);
+      // One generator per image: the first draw starts it, each stochastic step takes the next (diffusers' and A1111's order).
+      const source = req.noise ?? 'cpu';
+      const rng = createNoise(source, seed);
+      if (init && source === 'cpu') rng.randn(size); // diffusers draws the VAE posterior sample first (our encoder has sampled)
+      const noise = rng.randn(size);
       let latents = init ? scheduler.addNoise(init, noise, start) : noise.map((v) => v * scheduler.initNoiseSigma);
 
       // 2. Denoise: one UNet call per step (a batch of two, unconditional and conditional, with guidance).
@@ -150,7 +156,7 @@ export async function generate(
         const out = await timed('unet', () => m.unet.run(feeds));
         const pred = (out.out_sample ?? Object.values(out)[0]).data as Float32Array;
         const eps = guided ? applyGuidance(pred, size, req.guidanceScale) : pred;
-        latents = scheduler.step(eps, i, latents, scheduler.stochastic ? rng.normals(size) : undefined);
+        latents = scheduler.step(eps, i, latents, scheduler.stochastic ? rng.randn(size) : undefined);
         onStage({ stage: 'unet', image: k, images, step: i - start + 1, steps: steps - start, latents: { data: latents, dims } });
       }
 
@@ -161,7 +167,7 @@ export async function generate(
       results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
     }
     // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
-    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
+    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
   } finally {
     if (onDevice(context)) context.dispose();
   }

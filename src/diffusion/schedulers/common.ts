@@ -1,4 +1,7 @@
-import type { SchedulerConfig } from './scheduler.ts';
+import { checkConfigValues } from './config-checks.ts';
+import type { SchedulerConfig, TimestepOptions } from './scheduler.ts';
+
+export { checkStepCount } from './config-checks.ts';
 
 /** The settings every diffusers scheduler shares, at diffusers' own defaults. */
 export const BASE_DEFAULTS = {
@@ -11,12 +14,20 @@ export const BASE_DEFAULTS = {
 };
 
 /**
- * `config` over `defaults`. Keys set to `null` count as missing: diffusers writes `null` for
- * "use the default" (e.g. `"trained_betas": null`).
+ * `config` over `defaults`, its numbers and flags checked (a bad one is an error naming
+ * scheduler_config.json and the field). Keys set to `null` count as missing: diffusers writes
+ * `null` for "use the default" (e.g. `"trained_betas": null`).
  */
-export function resolveConfig<D extends object>(defaults: D, config: SchedulerConfig): SchedulerConfig & D {
+export function resolveConfig<D extends object>(defaults: D, config: SchedulerConfig, className: string): SchedulerConfig & D {
   const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null && v !== undefined));
-  return { ...defaults, ...given } as SchedulerConfig & D;
+  const resolved = { ...defaults, ...given } as SchedulerConfig & D;
+  checkConfigValues(resolved, className);
+  return resolved;
+}
+
+/** Throws when `setTimesteps` is given σs by a scheduler that picks its own (only flow matching takes them). */
+export function refuseCustomSigmas(options: TimestepOptions | undefined, className: string): void {
+  if (options?.sigmas !== undefined) throw new Error(`${className}: custom sigmas are not supported; only FlowMatchEulerDiscreteScheduler takes them.`);
 }
 
 /** The noise schedule a model was trained with, one entry per training timestep t = 0 … T−1. */

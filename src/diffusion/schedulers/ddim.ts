@@ -2,10 +2,12 @@ import {
   BASE_DEFAULTS,
   addNoiseAtAlpha,
   checkLengths,
+  checkStepCount,
   checkStepIndex,
   perElement,
   predictFromAlpha,
   predictionType,
+  refuseCustomSigmas,
   resolveConfig,
   roundHalfEven,
   spacedTimesteps,
@@ -13,7 +15,7 @@ import {
   type PredictionType,
   type TrainingSchedule,
 } from './common.ts';
-import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 
 /** diffusers' defaults for `DDIMScheduler`. */
 export const DDIM_DEFAULTS = {
@@ -36,6 +38,8 @@ export class DDIMScheduler implements Scheduler {
   private readonly settings: SchedulerConfig & typeof DDIM_DEFAULTS;
   /** η = 0: deterministic. */
   readonly stochastic = false;
+  /** One model call per step. */
+  readonly order = 1;
   /** DDIM works on the variance-preserving sample, which starts as N(0, 1). */
   readonly initNoiseSigma = 1;
   /** Integer timesteps handed to the UNet. */
@@ -47,16 +51,17 @@ export class DDIMScheduler implements Scheduler {
 
   /** Reads a diffusers `scheduler_config.json` object; missing keys take diffusers' defaults. */
   constructor(config: SchedulerConfig = {}) {
-    this.config = this.settings = resolveConfig(DDIM_DEFAULTS, config);
+    this.config = this.settings = resolveConfig(DDIM_DEFAULTS, config, 'DDIMScheduler');
     this.schedule = trainingSchedule(this.settings, 'DDIMScheduler');
     this.prediction = predictionType(this.settings, 'DDIMScheduler');
     this.finalAlphaCumprod = this.settings.set_alpha_to_one ? 1 : this.schedule.alphasCumprod[0]!;
   }
 
   /** Chooses the timesteps for `steps` inference steps. */
-  setTimesteps(steps: number): void {
+  setTimesteps(steps: number, options?: TimestepOptions): void {
     const c = this.settings;
-    if (steps > c.num_train_timesteps) throw new RangeError(`DDIMScheduler: ${steps} steps is more than the ${c.num_train_timesteps} training timesteps.`);
+    refuseCustomSigmas(options, 'DDIMScheduler');
+    checkStepCount(steps, c.num_train_timesteps, 'DDIMScheduler');
     this.timesteps = spacedTimesteps(c.timestep_spacing, steps, c.num_train_timesteps, c.steps_offset, 'DDIMScheduler').map(roundHalfEven);
   }
 

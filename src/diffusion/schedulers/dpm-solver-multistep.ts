@@ -1,12 +1,14 @@
 import {
   BASE_DEFAULTS,
   checkLengths,
+  checkStepCount,
   checkStepIndex,
   interpolate,
   karrasSigmas,
   linspace,
   perElement,
   predictionType,
+  refuseCustomSigmas,
   rejectUnsupported,
   resolveConfig,
   roundHalfEven,
@@ -17,7 +19,7 @@ import {
   type TrainingSchedule,
 } from './common.ts';
 import { finalSigma } from './euler-discrete.ts';
-import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 
 /** diffusers' defaults for `DPMSolverMultistepScheduler`. */
 export const DPM_SOLVER_DEFAULTS = {
@@ -35,14 +37,18 @@ export const DPM_SOLVER_DEFAULTS = {
  * with `algorithm_type: "dpmsolver++"`: "DPM++ 2M" at `solver_order: 2`, "DPM++ 2M Karras" with
  * `use_karras_sigmas`. It solves the diffusion ODE in λ = log(α/σ) using the clean-sample
  * predictions of this and the previous step, so one UNet call per step buys second order.
+ * With `algorithm_type: "sde-dpmsolver++"` it solves the SDE instead ("DPM++ 2M SDE"): the same
+ * history, fresh noise every step.
  */
 export class DPMSolverMultistepScheduler implements Scheduler {
   /** The config with diffusers' defaults filled in. */
   readonly config: SchedulerConfig;
   /** `config`, typed with the keys the defaults guarantee. */
   private readonly settings: SchedulerConfig & typeof DPM_SOLVER_DEFAULTS;
-  /** DPM-Solver++ is deterministic. */
-  readonly stochastic = false;
+  /** The ODE solver is deterministic; the SDE one takes fresh noise at every step (the last scales it by 0). */
+  readonly stochastic: boolean;
+  /** One model call per step. */
+  readonly order = 1;
   /** DPM-Solver works on the unscaled variance-preserving sample, so it starts from N(0, 1). */
   readonly initNoiseSigma = 1;
   /** Integer timesteps handed to the UNet. */
@@ -57,9 +63,9 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   /** Reads a diffusers `scheduler_config.json` object; missing keys take diffusers' defaults. */
   constructor(config: SchedulerConfig = {}) {
     const name = 'DPMSolverMultistepScheduler';
-    this.config = this.settings = resolveConfig(DPM_SOLVER_DEFAULTS, config);
+    this.config = this.settings = resolveConfig(DPM_SOLVER_DEFAULTS, config, name);
     rejectUnsupported(this.settings, name, {
-      algorithm_type: ['dpmsolver++'],
+      algorithm_type: ['dpmsolver++', 'sde-dpmsolver++'],
       solver_order: [1, 2],
       solver_type: ['midpoint'],
       variance_type: [],
@@ -70,13 +76,16 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     });
     this.schedule = trainingSchedule(this.settings, name);
     this.prediction = predictionType(this.settings, name);
+    this.stochastic = this.settings.algorithm_type === 'sde-dpmsolver++';
   }
 
   /** Chooses the timesteps and σs for `steps` inference steps and forgets the multistep history. */
-  setTimesteps(steps: number): void {
+  setTimesteps(steps: number, options?: TimestepOptions): void {
     const c = this.settings;
     const name = 'DPMSolverMultistepScheduler';
     const T = c.num_train_timesteps;
+    refuseCustomSigmas(options, name);
+    checkStepCount(steps, T, name);
     const trainSigmas = this.schedule.sigmas;
     let timesteps: number[];
     let sigmas: number[];
@@ -103,12 +112,14 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   /**
    * One step from σ_s to σ_t, in variance-preserving terms: α = 1/√(σ²+1), σ_VP = σ·α,
    * λ = log(α/σ_VP) = −log σ, h = λ_t − λ_s. First order (DPM-Solver++ 1, i.e. DDIM):
-   * x_t = (σ_VP,t/σ_VP,s)·x − α_t(e^−h − 1)·x0. The 2M update adds −½·α_t(e^−h − 1)·D1 with
+   * x_t = (σ_VP,t/σ_VP,s)·x + α_t(1 − e^−h)·x0. The 2M update uses x0 + ½·D1 for x0, with
    * D1 = (x0 − x0_prev)/r, r = h_prev/h: a finite-difference slope from the previous step's x0.
+   * The SDE (Lu et al. 2022, "DPM-Solver++(2M) SDE") keeps a fraction e^−h of the sample's own
+   * noise, puts α_t(1 − e^−2h) on the data term and adds σ_VP,t·√(1 − e^−2h) of fresh `noise`.
    */
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: Float32Array): Float32Array {
     checkStepIndex(this.timesteps, stepIndex, 'DPMSolverMultistepScheduler');
-    checkLengths('DPMSolverMultistepScheduler', sample, modelOutput, noise);
+    checkLengths('DPMSolverMultistepScheduler', sample, modelOutput, noise, this.stochastic);
     const c = this.settings;
     const steps = this.timesteps.length;
     const s = vpCoefficients(this.sigmas[stepIndex]!);
@@ -124,17 +135,17 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const lowerOrderFinal = isLast && (c.euler_at_final === true || (c.lower_order_final && steps < 15) || c.final_sigmas_type === 'zero');
     const previous = this.previousX0;
     this.previousX0 = x0;
+    // On σ_t = 0, h = ∞: e^−h = 0 and the sample lands on the data term (and the SDE adds no noise).
     const h = t.lambda - s.lambda;
-    const expm = Math.exp(-h) - 1; // e^−h − 1, → −1 as σ_t → 0
-    const ratio = t.sigma / s.sigma;
-    if (c.solver_order === 1 || !previous || lowerOrderFinal) {
-      return perElement(sample.length, (i) => ratio * sample[i]! - t.alpha * expm * x0[i]!);
-    }
-    const p = vpCoefficients(this.sigmas[stepIndex - 1]!);
-    const r = (s.lambda - p.lambda) / h;
+    const decay = this.stochastic ? Math.exp(-h) : 1;
+    const dataWeight = t.alpha * (this.stochastic ? 1 - Math.exp(-2 * h) : 1 - Math.exp(-h));
+    const noiseWeight = this.stochastic ? t.sigma * Math.sqrt(1 - Math.exp(-2 * h)) : 0;
+    const sampleWeight = (t.sigma / s.sigma) * decay;
+    const firstOrder = c.solver_order === 1 || !previous || lowerOrderFinal;
+    const r = firstOrder ? 1 : (s.lambda - vpCoefficients(this.sigmas[stepIndex - 1]!).lambda) / h;
     return perElement(sample.length, (i) => {
-      const d1 = (x0[i]! - previous[i]!) / r;
-      return ratio * sample[i]! - t.alpha * expm * x0[i]! - 0.5 * t.alpha * expm * d1;
+      const data = firstOrder ? x0[i]! : x0[i]! + (0.5 * (x0[i]! - previous![i]!)) / r;
+      return sampleWeight * sample[i]! + dataWeight * data + (noiseWeight ? noiseWeight * noise![i]! : 0);
     });
   }
 

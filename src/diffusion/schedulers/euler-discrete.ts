@@ -1,12 +1,14 @@
 import {
   BASE_DEFAULTS,
   checkLengths,
+  checkStepCount,
   checkStepIndex,
   interpolate,
   rejectUnsupported,
   karrasSigmas,
   perElement,
   predictionType,
+  refuseCustomSigmas,
   resolveConfig,
   sigmaToTimestep,
   spacedTimesteps,
@@ -14,7 +16,7 @@ import {
   type PredictionType,
   type TrainingSchedule,
 } from './common.ts';
-import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 
 export type { SchedulerConfig } from './scheduler.ts';
 
@@ -39,6 +41,8 @@ export class EulerDiscreteScheduler implements Scheduler {
   private readonly settings: SchedulerConfig & typeof EULER_DEFAULTS;
   /** Euler is deterministic: `step` takes no noise. */
   readonly stochastic: boolean = false;
+  /** One model call per step. */
+  readonly order: number = 1;
   /** The timestep handed to the UNet at each step (fractional for linspace spacing or Karras σs). */
   timesteps: number[] = [];
   /** σ at each step, then the σ the last step lands on (0 unless `final_sigmas_type` is `sigma_min`). */
@@ -54,7 +58,7 @@ export class EulerDiscreteScheduler implements Scheduler {
 
   /** Reads a diffusers `scheduler_config.json` object; missing keys take diffusers' defaults. */
   constructor(config: SchedulerConfig = {}) {
-    this.config = this.settings = resolveConfig(EULER_DEFAULTS, config);
+    this.config = this.settings = resolveConfig(EULER_DEFAULTS, config, this.className);
     rejectUnsupported(this.settings, this.className, {
       interpolation_type: ['linear'],
       timestep_type: ['discrete'],
@@ -73,8 +77,10 @@ export class EulerDiscreteScheduler implements Scheduler {
   }
 
   /** Chooses the timesteps and σs for `steps` inference steps. */
-  setTimesteps(steps: number): void {
+  setTimesteps(steps: number, options?: TimestepOptions): void {
     const c = this.settings;
+    refuseCustomSigmas(options, this.className);
+    checkStepCount(steps, c.num_train_timesteps, this.className);
     const trainSigmas = this.schedule.sigmas;
     // diffusers hands these timesteps out as float32.
     let timesteps = spacedTimesteps(c.timestep_spacing, steps, c.num_train_timesteps, c.steps_offset, this.className).map(Math.fround);

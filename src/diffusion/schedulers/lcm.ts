@@ -5,12 +5,13 @@ import {
   perElement,
   predictFromAlpha,
   predictionType,
+  refuseCustomSigmas,
   resolveConfig,
   trainingSchedule,
   type PredictionType,
   type TrainingSchedule,
 } from './common.ts';
-import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 
 /** diffusers' defaults for `LCMScheduler` (SD's betas, unlike the other classes). */
 export const LCM_DEFAULTS = {
@@ -41,6 +42,8 @@ export class LCMScheduler implements Scheduler {
   private readonly settings: SchedulerConfig & typeof LCM_DEFAULTS;
   /** Every step needs fresh noise from the caller (the last one ignores it). */
   readonly stochastic = true;
+  /** One model call per step. */
+  readonly order = 1;
   /** LCM works on the variance-preserving sample, which starts as N(0, 1). */
   readonly initNoiseSigma = 1;
   /** Integer timesteps handed to the UNet. */
@@ -50,13 +53,14 @@ export class LCMScheduler implements Scheduler {
 
   /** Reads a diffusers `scheduler_config.json` object; missing keys take diffusers' defaults. */
   constructor(config: SchedulerConfig = {}) {
-    this.config = this.settings = resolveConfig(LCM_DEFAULTS, config);
+    this.config = this.settings = resolveConfig(LCM_DEFAULTS, config, 'LCMScheduler');
     this.schedule = trainingSchedule(this.settings, 'LCMScheduler');
     this.prediction = predictionType(this.settings, 'LCMScheduler');
   }
 
   /** Picks `steps` evenly spaced entries of the teacher's schedule t = k−1, 2k−1, … (k = T / original steps). */
-  setTimesteps(steps: number): void {
+  setTimesteps(steps: number, options?: TimestepOptions): void {
+    refuseCustomSigmas(options, 'LCMScheduler');
     const original = this.settings.original_inference_steps;
     const T = this.settings.num_train_timesteps;
     if (original > T) throw new RangeError(`LCMScheduler: original_inference_steps ${original} is more than the ${T} training timesteps.`);

@@ -2,9 +2,11 @@ import {
   BASE_DEFAULTS,
   addNoiseAtAlpha,
   checkLengths,
+  checkStepCount,
   checkStepIndex,
   perElement,
   predictionType,
+  refuseCustomSigmas,
   resolveConfig,
   roundHalfEven,
   spacedTimesteps,
@@ -12,7 +14,7 @@ import {
   type PredictionType,
   type TrainingSchedule,
 } from './common.ts';
-import type { Scheduler, SchedulerConfig } from './scheduler.ts';
+import type { Scheduler, SchedulerConfig, TimestepOptions } from './scheduler.ts';
 
 /** diffusers' defaults for `PNDMScheduler`. */
 export const PNDM_DEFAULTS = {
@@ -35,6 +37,8 @@ export class PNDMScheduler implements Scheduler {
   private readonly settings: SchedulerConfig & typeof PNDM_DEFAULTS;
   /** PLMS is deterministic. */
   readonly stochastic = false;
+  /** One model call per step (the warm-up's extra call repeats a timestep instead, as in diffusers). */
+  readonly order = 1;
   /** PNDM works on the variance-preserving sample, which starts as N(0, 1). */
   readonly initNoiseSigma = 1;
   /** Integer timesteps handed to the UNet: the spaced ones with the second repeated (steps + 1 entries). */
@@ -53,7 +57,7 @@ export class PNDMScheduler implements Scheduler {
 
   /** Reads a diffusers `scheduler_config.json` object; missing keys take diffusers' defaults. */
   constructor(config: SchedulerConfig = {}) {
-    this.config = this.settings = resolveConfig(PNDM_DEFAULTS, config);
+    this.config = this.settings = resolveConfig(PNDM_DEFAULTS, config, 'PNDMScheduler');
     if (!this.settings.skip_prk_steps) {
       throw new Error('PNDMScheduler: only skip_prk_steps: true (PLMS, as SD 1.x ships it) is supported; the Runge-Kutta warm-up is not.');
     }
@@ -63,8 +67,10 @@ export class PNDMScheduler implements Scheduler {
   }
 
   /** Chooses the timesteps for `steps` inference steps and forgets the multistep history. */
-  setTimesteps(steps: number): void {
+  setTimesteps(steps: number, options?: TimestepOptions): void {
     const c = this.settings;
+    refuseCustomSigmas(options, 'PNDMScheduler');
+    checkStepCount(steps, c.num_train_timesteps, 'PNDMScheduler');
     const spaced = spacedTimesteps(c.timestep_spacing, steps, c.num_train_timesteps, c.steps_offset, 'PNDMScheduler').map(roundHalfEven);
     this.timesteps = spaced.length > 1 ? [spaced[0]!, spaced[1]!, ...spaced.slice(1)] : spaced;
     this.inferenceSteps = steps;
