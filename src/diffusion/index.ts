@@ -4,7 +4,7 @@
  * the runtime converts to whatever each model declares.
  * @module
  */
-export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
+export { ClipTokenizer, TokenizerError, type TokenizerConfig } from './clip-tokenizer.ts';
 export { bundledClipVocab, clipVocab, BUNDLED_TOKENIZER } from './clip-bpe.ts';
 export { openTokenizer, type OpenedTokenizer, type TokenizerFiles } from './tokenizer-files.ts';
 export { createNoise, seedToUint64, type Noise, type NoiseSource, type NoiseOptions, type CpuKernel, type Seed } from './noise/index.ts';

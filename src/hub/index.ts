@@ -4,6 +4,7 @@
  */
 export { DEFAULT_HUB_URL, authHeaders, type HubOptions } from './config.ts';
 export * from './errors.ts';
+export { InvalidRepoIdError, isRepoId, checkRepoId, checkRevision, checkRepoPath, isCommit, checkCommit } from './repo-id.ts';
 export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';
 export { listRefs, type RepoRef } from './list-refs.ts';
 export { fileUrl, openDownload } from './download-file.ts';

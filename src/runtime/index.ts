@@ -2,5 +2,5 @@
 export { chooseBackend, type BackendChoice } from './backend.ts';
 export { createRuntime, type Runtime } from './remote.ts';
 export { Float16UnsupportedError, ModelTooLargeError, runnerFactory, type Backend, type Ort } from './session.ts';
-export { readOnnxInfo, type OnnxInfo } from './onnx-info.ts';
+export { readOnnxInfo, OnnxFormatError, type OnnxInfo } from './onnx-info.ts';
 export { toFloat16, fromFloat16, toHalfBits, fromHalfBits } from './float16.ts';

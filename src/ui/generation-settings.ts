@@ -2,7 +2,8 @@
 // `parameters` text that our PNGs carry (so a dropped PNG, ours or A1111's, restores them).
 import { SAMPLERS } from '../diffusion/index.ts';
 import type { GeneratedImage } from '../engine/index.ts';
-import { formatParameters, parseParameters, type GenerationParameters } from './png-parameters.ts';
+import { isRepoId } from '../hub/index.ts';
+import { formatParameters, parseParameters, type GenerationParameters } from './a1111-parameters.ts';
 
 export interface GenerationSettings {
   prompt: string;
@@ -65,10 +66,9 @@ export function parametersFor(out: Omit<GeneratedImage, 'image' | 'images'>, see
   return formatParameters(p);
 }
 
-const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
-
 /**
- * Settings (and a Hub repo id, when the `Model` field is one) from a `parameters` text.
+ * Settings (and a Hub repo id, when the `Model` field is one the Hub accepts: an A1111 checkpoint
+ * name, or a `../..` from a crafted PNG, is not) from a `parameters` text.
  * Fields the text does not carry keep their current values.
  */
 export function settingsFromParameters(text: string, current: GenerationSettings): { settings: GenerationSettings; model?: string } {
@@ -85,7 +85,7 @@ export function settingsFromParameters(text: string, current: GenerationSettings
       width: p.width ?? current.width,
       height: p.height ?? current.height,
     },
-    model: p.model && REPO_ID.test(p.model) ? p.model : undefined,
+    model: p.model && isRepoId(p.model) ? p.model : undefined,
   };
 }
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { bytesOf, screenshot } from '../support/studio.ts';
-import { parseParameters, readTextChunks } from '../../src/ui/png-parameters.ts';
+import { parseParameters } from '../../src/ui/a1111-parameters.ts';
+import { readTextChunks } from '../../src/ui/png-text-chunks.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
 import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 

@@ -10,7 +10,8 @@ import { act, openApp } from '../support/app-driver.ts';
 import { encodePng, testPicture } from '../support/png.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { bytesOf, dropFile } from '../support/studio.ts';
-import { addTextChunks, parseParameters, readTextChunks } from '../../src/ui/png-parameters.ts';
+import { parseParameters } from '../../src/ui/a1111-parameters.ts';
+import { addTextChunks, readTextChunks } from '../../src/ui/png-text-chunks.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
 import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
