@@ -4,7 +4,7 @@
  * @module
  */
 export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
-export { SeededRandom, randomSeed } from './rng.ts';
+export { SeededRandom } from './rng.ts';
 export * from './schedulers/index.ts';
 export { vaeOutputToImage, imageToVaeInput, NonFiniteError, type RgbaImage } from './image.ts';
 export { firstNonFinite, onDevice, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type ModelFiles, type DeviceTensor, type Feed } from './tensor.ts';

@@ -44,8 +44,3 @@ export class SeededRandom {
     return out;
   }
 }
-
-/** A random seed to show the user (fits in an input and in 32 bits). */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 31);
-}

@@ -1,7 +1,7 @@
 // The settings a person edits for one generation, and how they map to and from the A1111
 // `parameters` text that our PNGs carry (so a dropped PNG, ours or A1111's, restores them).
 import { SAMPLERS } from '../diffusion/index.ts';
-import type { GeneratedImage } from '../engine/index.ts';
+import type { GeneratedImages } from '../engine/index.ts';
 import { formatParameters, parseParameters, type GenerationParameters } from './png-parameters.ts';
 
 export interface GenerationSettings {
@@ -35,7 +35,7 @@ const CLASS_NAMES: Record<string, string> = {
   PNDMScheduler: 'PLMS',
 };
 
-/** The A1111 name of what `GeneratedImage.sampler` says (a sampler id or a scheduler class). */
+/** The A1111 name of what `GeneratedImages.sampler` says (a sampler id or a scheduler class). */
 export function samplerName(sampler: string): string {
   return SAMPLERS.find((s) => s.id === sampler)?.label ?? CLASS_NAMES[sampler] ?? sampler;
 }
@@ -48,7 +48,7 @@ export function samplerId(name: string | undefined): string {
 }
 
 /** The `parameters` text for image `index` of a result. */
-export function parametersFor(out: Omit<GeneratedImage, 'image' | 'images'>, seed: number, s: Pick<GenerationSettings, 'prompt' | 'negativePrompt'>): string {
+export function parametersFor(out: Omit<GeneratedImages, 'images'>, seed: number, s: Pick<GenerationSettings, 'prompt' | 'negativePrompt'>): string {
   const p: GenerationParameters = {
     prompt: s.prompt,
     negativePrompt: s.negativePrompt || undefined,
@@ -96,7 +96,7 @@ export function pngFileName(prompt: string, seed: number): string {
 }
 
 /** What the stage shows of the last result: the PNGs (object URLs) with their parameters. */
-export type ShownResult = Omit<GeneratedImage, 'image' | 'images'> & {
+export type ShownResult = Omit<GeneratedImages, 'images'> & {
   prompt: string;
   samplerName: string;
   shots: { url: string; seed: number; fileName: string; parameters: string }[];

@@ -72,7 +72,7 @@ describe('GPU-resident prompt embeddings', () => {
     const make = (gpuResident: boolean) =>
       page.evaluate<{ backend: string; onDevice: string[]; pixels: number[] }>(
         `studio.engine.generate(${JSON.stringify({ ...source(), gpuResident })}, { prompt: 'a lighthouse', seed: 11, steps: 2 })
-           .then((r) => ({ backend: r.backend, onDevice: r.onDevice, pixels: Array.from(r.image.data) }))`,
+           .then((r) => ({ backend: r.backend, onDevice: r.onDevice, pixels: Array.from(r.images[0].image.data) }))`,
       );
     const resident = await make(true);
     const copied = await make(false);
