@@ -3,7 +3,10 @@ import { missingFiles, pipelineFiles } from '../diffusion/index.ts';
 import {
   GatedRepoError, HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile, type WhoAmI,
 } from '../hub/index.ts';
+import { QuotaError } from './errors.ts';
 import type { FileProgress } from './types.ts';
+
+export { QuotaError }; // its class lives in errors.ts, which the page imports
 
 /** What the Hub said about one commit of a repo, kept beside its files in the cache. */
 export interface Manifest {
@@ -198,14 +201,6 @@ async function roomError(needed: number, path?: string, estimate?: StorageEstima
 }
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-
-/** Not enough room: bytes still needed, bytes the browser reports free, and whether that report proved wrong (a write was refused anyway). */
-export class QuotaError extends Error {
-  override name = 'QuotaError';
-  constructor(message: string, readonly needed: number, readonly free: number, readonly reportedRoomWasWrong = false) {
-    super(message);
-  }
-}
 
 /** Runs `fn` holding the Web Lock for one cache key (shared by every tab and worker of the origin). */
 async function withFileLock(key: string, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {

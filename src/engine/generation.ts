@@ -4,7 +4,7 @@ import { fileKey, type Store } from '../cache/index.ts';
 import { createRuntime, type Backend } from '../runtime/index.ts';
 import type { EnsureResult, Manifest } from './ensure-model.ts';
 import { loadRecoveries, rememberRecovery } from './recoveries.ts';
-import type { EngineEvent, GeneratedImage, GenerateOptions, PreparedModel } from './types.ts';
+import type { EngineEvent, GeneratedImages, GenerateOptions, PreparedModel } from './types.ts';
 
 /** A model with its sessions open. */
 export interface OpenModel {
@@ -84,7 +84,7 @@ export async function makeImages(
   options: GenerateOptions,
   onEvent: (e: EngineEvent) => void,
   signal: AbortSignal,
-): Promise<Omit<GeneratedImage, 'model' | 'timings'> & { timings: Record<string, number> }> {
+): Promise<Omit<GeneratedImages, 'model' | 'timings'> & { timings: Record<string, number> }> {
   const req = resolveOptions(open.model.description, options);
   // The page draws a live preview from the latents; copying them across at most every
   // PREVIEW_MS (and always after the last step) keeps fast models from flooding the page.
@@ -103,8 +103,6 @@ export async function makeImages(
   );
   return {
     images: result.images,
-    image: result.images[0].image,
-    seed: result.images[0].seed,
     steps: result.steps,
     guidanceScale: req.guidanceScale,
     sampler: req.sampler ?? String(open.model.description.schedulerConfig._class_name),
@@ -153,7 +151,6 @@ export function describeModel(open: OpenModel, manifest: Manifest, ensured: Ensu
     gated: manifest.gated,
     family: d.family,
     defaults: d.defaults,
-    defaultSize: d.defaults.size,
     scheduler: String(d.schedulerConfig._class_name),
     predictionType: d.predictionType,
     img2img: d.img2img,

@@ -95,8 +95,6 @@ export interface PreparedModel extends DownloadedModel {
   family: Family;
   /** Steps, guidance and image size the model is made for. */
   defaults: ModelDefaults;
-  /** Image size the model was made for, in pixels. */
-  defaultSize: number;
   /** The scheduler class the repo ships (`PNDMScheduler`, …). */
   scheduler: string;
   /** `epsilon` or `v_prediction`. */
@@ -133,13 +131,10 @@ export interface GenerateOptions {
   strength?: number;
 }
 
-/** The generated images, with the settings actually used (after defaults and clamping) and how long it took. */
-export interface GeneratedImage {
-  /** Every image of the batch, with its seed. */
+/** The generated images (one, or a batch), with the settings actually used (after defaults and clamping) and how long it took. */
+export interface GeneratedImages {
+  /** Every image of the batch, with its seed: `images[0]` is the first. */
   images: { image: RgbaImage; seed: number }[];
-  /** The first image and its seed. */
-  image: RgbaImage;
-  seed: number;
   /** Steps run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
   guidanceScale: number;

@@ -5,7 +5,8 @@ import { proxy, releaseProxy, wrap } from 'comlink';
 import { onDevice, type Feed, type ModelRunner, type RunnerFactory } from '../diffusion/index.ts';
 import type { BackendChoice } from './backend.ts';
 import type { SessionApi, WireFeed } from './session-worker.ts';
-import { Float16UnsupportedError, ModelTooLargeError, type Backend } from './session.ts';
+import { installErrorTransfer } from './errors.ts';
+import type { Backend } from './session.ts';
 
 /** The backend chosen, a factory of sessions on it, and a way to end them all at once. */
 export interface Runtime extends BackendChoice {
@@ -14,19 +15,12 @@ export interface Runtime extends BackendChoice {
   close(): void;
 }
 
-/** Errors keep their class across the worker boundary, so the engine can tell them apart. */
-function revive(err: unknown): never {
-  const e = err as Error & Record<string, any>;
-  if (e?.name === 'Float16UnsupportedError') throw Object.assign(new Float16UnsupportedError(e.component), { message: e.message });
-  if (e?.name === 'ModelTooLargeError') throw Object.assign(new ModelTooLargeError(e.component, e.bytes, ''), { message: e.message });
-  throw err;
-}
-
 const toWire = (feeds: Record<string, Feed>): Record<string, WireFeed> =>
   Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, onDevice(f) ? { deviceId: f.handle as number, dims: f.dims } : f]));
 
 /** Starts onnxruntime's worker, picks WebGPU or wasm there, and returns a factory of sessions on it. */
 export async function createRuntime(prefer: Backend | 'auto' = 'auto'): Promise<Runtime> {
+  installErrorTransfer(); // its errors arrive as instances of their class (Float16UnsupportedError, …)
   const worker = new Worker(new URL('./session-worker.ts', import.meta.url), { type: 'module', name: 'onnxruntime' });
   const api = wrap<SessionApi>(worker);
   const close = () => {
@@ -41,7 +35,7 @@ export async function createRuntime(prefer: Backend | 'auto' = 'auto'): Promise<
     throw err;
   }
   const createRunner: RunnerFactory = async (name, files, options) => {
-    const opened = await api.open(name, files.model, proxy(files.readExternal), options).catch(revive);
+    const opened = await api.open(name, files.model, proxy(files.readExternal), options);
     const runner: ModelRunner = {
       inputs: opened.inputs,
       outputs: opened.outputs,

@@ -6,7 +6,7 @@ import { expose, releaseProxy, transfer } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
 import { onDevice, type DeviceTensor, type ModelRunner, type RunnerOptions, type Tensor } from '../diffusion/index.ts';
 import { chooseBackend } from './backend.ts';
-import { sendErrorDetails } from './error-details.ts';
+import { installErrorTransfer } from './errors.ts';
 import { runnerFactory, type Backend, type Ort } from './session.ts';
 
 // Threads need cross-origin isolation (SharedArrayBuffer); without it one thread, and no warning spam.
@@ -85,5 +85,5 @@ const api = {
 
 export type SessionApi = typeof api;
 
-sendErrorDetails();
+installErrorTransfer();
 expose(api);

@@ -3,38 +3,18 @@ import { onDevice, type DeviceTensor, type Feed, type ModelRunner, type RunnerFa
 import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
 import { externalizeInitializers } from './onnx-skeleton.ts';
+import { Float16UnsupportedError, ModelTooLargeError } from './errors.ts';
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
 /** The onnxruntime-web execution provider images are made on: `webgpu` (the GPU) or `wasm` (the CPU). */
 export type Backend = 'webgpu' | 'wasm';
 
-/** A model uses 16-bit floats and the GPU's WebGPU has no `shader-f16`: onnxruntime would fail with a shader error. */
-export class Float16UnsupportedError extends Error {
-  override name = 'Float16UnsupportedError';
-  /** A branch of the repo with fp32 weights, when the engine found one. */
-  fp32Revision?: string;
-  constructor(readonly component: string) {
-    super(
-      `This model uses 16-bit floats (float16, in its ${component}), which this GPU's WebGPU does not offer (no “shader-f16”). ` +
-        'Run it on the CPU backend instead (slow), or use an fp32 revision of the model if the repo has one.',
-    );
-  }
-}
+// Their classes live in errors.ts, which the page can import without onnxruntime.
+export { Float16UnsupportedError, ModelTooLargeError };
 
 /** The most a WebAssembly memory (wasm32) can hold, and so the most onnxruntime-web can read for one file or hold on the CPU. */
 export const WASM32_LIMIT = 4 * 1024 ** 3;
-
-/** A model file or model that onnxruntime-web cannot hold in wasm32's 4 GB. */
-export class ModelTooLargeError extends Error {
-  override name = 'ModelTooLargeError';
-  constructor(readonly component: string, readonly bytes: number, what: string) {
-    super(
-      `The ${component} model ${what} ${(bytes / 1e9).toFixed(2)} GB, more than the 4 GB (4.29 GB) a WebAssembly memory can hold, ` +
-        'which is where onnxruntime-web reads it. A model in smaller files, or an fp16 version of it, would load.',
-    );
-  }
-}
 
 /** Where the model file's own tensors are found when it is handed over as its own external data. */
 const SELF = 'model.onnx.weights';

@@ -1,6 +1,6 @@
 // The layout on a phone (390 px) and a desktop (1440 px), light and dark: the image first and
-// largest, the prompt with it, settings beside it (desktop) or below (phone), nothing wider than
-// the screen. Screenshots go to .cache/test-screenshots (paths printed).
+// largest, the prompt with it (and Generate in view on a 1440×900 screen), settings beside it
+// (desktop) or below (phone, with the cache's file table folded), nothing wider than the screen. Screenshots go to .cache/test-screenshots (paths printed).
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act, openApp } from '../support/app-driver.ts';
@@ -39,6 +39,20 @@ describe('layout', () => {
         expect(prompt.y - (image.y + image.height)).toBeLessThan(250); // (the save link and the image's settings between)
         if (width >= 1440) expect(aside.x).toBeGreaterThanOrEqual(image.x + image.width); // …settings beside it
         else expect(aside.y).toBeGreaterThan(prompt.y); // …or below it on a phone
+        await p.evaluate(() => window.scrollTo(0, 0));
+        if (width >= 1440) {
+          // A laptop screen: the prompt and Generate are in view under the image without scrolling.
+          for (const id of ['prompt', 'generate']) {
+            const b = await box(`[data-testid="${id}"]`);
+            expect(b.y, id).toBeGreaterThanOrEqual(0);
+            expect(b.y + b.height, id).toBeLessThanOrEqual(height);
+          }
+        } else {
+          // A phone: the cache panel's per-file table is folded, so the page is not many screens long
+          // (3 954 px with it open, in this very test; about 3 350 folded).
+          expect(await p.locator('[data-testid="cache-file"]').first().isVisible()).toBe(false);
+          expect(await p.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(3500);
+        }
         await screenshot(p, `studio-${name}-${scheme}`);
         await ctx.close();
       }

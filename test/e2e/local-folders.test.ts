@@ -83,10 +83,13 @@ describe('using files already on disk', () => {
         await (await repo.getDirectoryHandle('snapshots', { create: true })).getDirectoryHandle(sha, { create: true });
         const blobs = await repo.getDirectoryHandle('blobs', { create: true });
         for (const f of files) await write(blobs, f.oid, await (await fetch(f.url)).blob());
-        await (globalThis as any).studio.engine.useLocalFolder(root);
+        // The folder the person picks in “Use a folder…”.
+        (globalThis as any).showDirectoryPicker = async () => root;
       },
       { files, sha: info.sha },
     );
+    await page.getByTestId('pick-folder').click();
+    await expect.poll(() => page.getByTestId('folders-in-use').textContent()).toContain('hf-home');
     await generateAndCheck(page, 'hf-home', 'blob');
   });
 

@@ -39,6 +39,11 @@ describe('quota', () => {
     }
     const kept = Object.entries(files).filter(([k]) => k.endsWith('.incomplete')).reduce((s, [, n]) => s + n, 0);
     expect(kept).toBeGreaterThan(0);
+    // "Free room" opens the cache panel (even when folded) and moves the focus there.
+    await page.locator('[data-testid="cache-panel"] > summary').click();
+    await page.getByTestId('open-cache-panel').click();
+    await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="cache-panel"]'))).toBe(true);
+    expect(await page.getByTestId('cache-panel').getAttribute('open')).not.toBeNull();
 
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: stack.app.url });
     stack.hub.clearLog();

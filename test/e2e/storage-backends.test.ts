@@ -112,10 +112,12 @@ describe('a folder the user picked as the cache (an OPFS folder stands in for sh
     const ctx = await stack.browser.newContext();
     try {
       const p = await openApp(ctx, stack.app.url, { hub: hub.url, model: MODEL });
-      await p.evaluate(async () => {
-        const picked = await (await navigator.storage.getDirectory()).getDirectoryHandle('my-models', { create: true });
-        await (globalThis as any).studio.engine.useStorage('folder', picked);
+      // The folder the person picks when choosing “a folder on this computer…”.
+      await p.evaluate(() => {
+        (globalThis as any).showDirectoryPicker = async () => (await navigator.storage.getDirectory()).getDirectoryHandle('my-models', { create: true });
       });
+      await p.getByTestId('storage-backend').selectOption('folder');
+      await expect.poll(() => p.getByTestId('cache-location').textContent()).toContain('Stored in the folder “my-models” you chose');
       await p.reload();
       await expect.poll(() => p.getByTestId('cache-location').textContent()).toContain('Stored in the folder “my-models” you chose');
       expect(await p.getByTestId('storage-backend').inputValue()).toBe('folder');

@@ -73,6 +73,11 @@ describe('token and gated models', () => {
     expect(await page.locator('[data-testid="model-card"] a').first().getAttribute('href')).toBe(`${hub.url}/${GATED}`);
     expect(await act(page, 'generate')).toContain('This model is gated: paste your Hugging Face token');
     expect(Object.keys(await opfsFiles(page)).filter((k) => k.endsWith('.onnx'))).toEqual([]);
+    // "Paste your token" opens the token panel (even when folded) and puts the cursor in the field.
+    await page.locator('details.token > summary').click();
+    await page.getByTestId('focus-token').click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('token');
+    expect(await page.locator('details.token').getAttribute('open')).not.toBeNull();
   });
 
   it('gated, not granted: names the account and the page; works without a reload once granted', async () => {

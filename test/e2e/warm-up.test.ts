@@ -24,8 +24,8 @@ afterAll(() => stack?.close());
 
 const open = () => openApp(context, stack.app.url, { hub: stack.hub.url, model: MODEL });
 const source = () => ({ hubUrl: stack.hub.url, model: MODEL, revision: 'main', backend: 'auto' });
-/** What the engine has open now (no new sessions: `warmUp` on a warm model returns at once). */
-const openModel = (page: Page) => page.evaluate<{ loadMs: Record<string, number>; commit: string }>(`studio.engine.warmUp(${JSON.stringify(source())})`);
+/** The model the page knows is open: from the warm-up, or from the last image (the store's `model`). */
+const openModel = (page: Page) => page.evaluate<{ loadMs: Record<string, number>; commit: string }>('studio.model');
 
 describe('warm-up before the click', () => {
   it('opening the page on a cached model prepares it without a request and says "Model ready"', async () => {
@@ -72,7 +72,7 @@ describe('GPU-resident prompt embeddings', () => {
     const make = (gpuResident: boolean) =>
       page.evaluate<{ backend: string; onDevice: string[]; pixels: number[] }>(
         `studio.engine.generate(${JSON.stringify({ ...source(), gpuResident })}, { prompt: 'a lighthouse', seed: 11, steps: 2 })
-           .then((r) => ({ backend: r.backend, onDevice: r.onDevice, pixels: Array.from(r.image.data) }))`,
+           .then((r) => ({ backend: r.backend, onDevice: r.onDevice, pixels: Array.from(r.images[0].image.data) }))`,
       );
     const resident = await make(true);
     const copied = await make(false);
