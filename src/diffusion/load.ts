@@ -1,5 +1,5 @@
 import { ClipTokenizer } from './clip-tokenizer.ts';
-import { guardFinite, type Recovery } from './guard.ts';
+import { guardFinite, type Recovery } from './nan-recovery.ts';
 import type { Family, StableDiffusionModel } from './pipelines/stable-diffusion.ts';
 import { createScheduler, samplerConfig } from './schedulers/index.ts';
 import type { SchedulerConfig } from './schedulers/scheduler.ts';

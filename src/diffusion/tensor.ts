@@ -56,10 +56,13 @@ export interface ModelRunner {
   release(): Promise<void>;
 }
 
+/** The onnxruntime-web execution provider a model runs on: `webgpu` (the GPU) or `wasm` (the CPU). */
+export type Backend = 'webgpu' | 'wasm';
+
 /** How a session is created: on which backend, with which graph optimisation. */
 export interface RunnerOptions {
-  /** `webgpu` (the GPU) or `wasm` (the CPU); the runtime's default when left out. */
-  backend?: 'webgpu' | 'wasm';
+  /** The runtime's default when left out. */
+  backend?: Backend;
   /** onnxruntime's graph optimisation level; `all` unless a recovery chose otherwise. */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Leave outputs in GPU memory so `runOnDevice` can hand them to the next model (WebGPU only; ignored on wasm). */
@@ -76,9 +79,3 @@ export interface ModelFiles {
 
 /** Turns a model's files into a runner; `name` is the component (`unet`, …), for messages. */
 export type RunnerFactory = (name: string, files: ModelFiles, options?: RunnerOptions) => Promise<ModelRunner>;
-
-/** Index of the first NaN or ±Infinity in `data`, or -1. */
-export function firstNonFinite(data: ArrayLike<number>): number {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
-  return -1;
-}

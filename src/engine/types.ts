@@ -1,10 +1,10 @@
 import type { Family, ModelDefaults, RgbaImage, Stage } from '../diffusion/index.ts';
-import type { Backend } from '../runtime/session.ts';
-export type { BackendChoice } from '../runtime/backend.ts';
+import type { Backend } from '../runtime/index.ts';
+export type { Backend, BackendChoice } from '../runtime/index.ts';
 export type { NetworkEntry } from './network-log.ts';
 export type { StorageKind } from './storage-choice.ts';
-export type { CachedRepo, CachedRevision, CachedFile } from '../cache/inventory.ts';
-export type { WhoAmI } from '../hub/whoami.ts';
+export type { CachedRepo, CachedRevision, CachedFile } from '../cache/index.ts';
+export type { WhoAmI } from '../hub/index.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {

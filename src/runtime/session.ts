@@ -1,13 +1,12 @@
 import type * as OrtModule from 'onnxruntime-web';
-import { onDevice, type DeviceTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
+import { onDevice, type Backend, type DeviceTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
 import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
 import { externalizeInitializers } from './onnx-skeleton.ts';
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
-/** The onnxruntime-web execution provider images are made on: `webgpu` (the GPU) or `wasm` (the CPU). */
-export type Backend = 'webgpu' | 'wasm';
+export type { Backend };
 
 /** A model uses 16-bit floats and the GPU's WebGPU has no `shader-f16`: onnxruntime would fail with a shader error. */
 export class Float16UnsupportedError extends Error {
