@@ -6,7 +6,7 @@ import { cachedManifest, ensureModel, fetchManifest, locate } from './ensure-mod
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
-import { listRefs, type WhoAmI } from '../hub/index.ts';
+import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
@@ -120,7 +120,7 @@ export class Engine {
     const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
     return {
       model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
-      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: `${source.hubUrl.replace(/\/+$/, '')}/${m.repo}`,
+      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
     };
   }
 

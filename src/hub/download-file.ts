@@ -1,10 +1,10 @@
-import { encodePath, encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { encodePath, hubUrlOf, type HubOptions } from './config.ts';
 import { HubApiError } from './errors.ts';
 import { hubFetch } from './request.ts';
 
 /** The `resolve` URL of a file; pass a commit, not a branch, so every byte comes from one snapshot. */
 export function fileUrl(params: { repo: string; revision: string; path: string } & HubOptions): string {
-  return `${hubUrlOf(params)}/${encodeRepo(params.repo)}/resolve/${encodeURIComponent(params.revision)}/${encodePath(params.path)}`;
+  return `${hubUrlOf(params)}/${encodePath(params.repo)}/resolve/${encodeURIComponent(params.revision)}/${encodePath(params.path)}`;
 }
 
 /**

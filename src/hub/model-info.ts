@@ -1,4 +1,4 @@
-import { encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { encodePath, hubUrlOf, type HubOptions } from './config.ts';
 import { hubFetch } from './request.ts';
 
 /** One file of a repo at a commit, as the Hub's JSON API describes it. */
@@ -36,7 +36,7 @@ interface ApiSibling {
  */
 export async function modelInfo(params: { repo: string; revision?: string } & HubOptions): Promise<ModelInfo> {
   const rev = encodeURIComponent(params.revision ?? 'main');
-  const url = `${hubUrlOf(params)}/api/models/${encodeRepo(params.repo)}/revision/${rev}?blobs=true`;
+  const url = `${hubUrlOf(params)}/api/models/${encodePath(params.repo)}/revision/${rev}?blobs=true`;
   const body = await (await hubFetch(url, params, params.repo)).json();
   const siblings: ApiSibling[] = body.siblings ?? [];
   return {
