@@ -24,6 +24,7 @@ export {
   loadStableDiffusion,
   componentModelPath,
   missingFiles,
+  requireRunnable,
   pipelineFiles,
   detectFamily,
   COMPONENTS,

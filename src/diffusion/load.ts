@@ -40,6 +40,12 @@ export function missingFiles(files: readonly string[]): string[] {
   ];
 }
 
+/** Throws one clear message when a repo's file list lacks what the pipeline needs; `what` names the repo in it. */
+export function requireRunnable(files: readonly string[], what = 'This repo'): void {
+  const missing = missingFiles(files);
+  if (missing.length) throw new Error(`${what} is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
+}
+
 /** The files of a repo the pipeline uses: configs, tokenizer, scheduler and every file of the ONNX components (their external data too). */
 export function pipelineFiles(paths: readonly string[]): string[] {
   return paths.filter((p) => p === 'model_index.json' || DIRS.some((c) => p.startsWith(c)));
@@ -91,8 +97,7 @@ export async function loadStableDiffusion(
   createRunner: RunnerFactory,
   opts: LoadOptions = {},
 ): Promise<StableDiffusionModel & { description: ModelDescription }> {
-  const missing = missingFiles(repo.files);
-  if (missing.length) throw new Error(`This repo is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
+  requireRunnable(repo.files);
   const tokenizer = ClipTokenizer.fromFiles(
     await repo.readText('tokenizer/vocab.json'),
     await repo.readText('tokenizer/merges.txt'),

@@ -2,7 +2,8 @@ import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
-import { cachedManifest, ensureModel, fetchManifest, locate } from './ensure-model.ts';
+import { ensureModel, locate } from './ensure-model.ts';
+import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
@@ -115,7 +116,7 @@ export class Engine {
     const revision = source.revision || 'main';
     await this.ready;
     const cached = await cachedManifest(this.store, source.model, revision);
-    if (!cached && source.offline) throw new Error(`Offline mode: ${source.model}@${revision} is not in the cache.`);
+    if (!cached && source.offline) throw notCachedOffline(source.model, revision);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
     const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
     return {

@@ -3,7 +3,8 @@
 import { generate, loadStableDiffusion, SAMPLERS, type ModelDescription, type RepoReader, type StableDiffusionModel } from '../diffusion/index.ts';
 import { fileKey, type Store } from '../cache/index.ts';
 import { createRuntime, type Backend } from '../runtime/index.ts';
-import type { EnsureResult, Manifest } from './ensure-model.ts';
+import type { EnsureResult } from './ensure-model.ts';
+import type { Manifest } from './manifest.ts';
 import { nanRecovery } from './nan-recovery-memory.ts';
 import type { EngineEvent, GeneratedImage, GenerateOptions, PreparedModel } from './types.ts';
 
