@@ -7,7 +7,7 @@ export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
 export { SeededRandom, randomSeed } from './rng.ts';
 export * from './schedulers/index.ts';
 export { vaeOutputToImage, imageToVaeInput, type RgbaImage } from './image.ts';
-export { onDevice, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type Backend, type ModelFiles, type DeviceTensor, type Feed } from './tensor.ts';
+export { isGpuResident, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type Backend, type ModelFiles, type GpuResidentTensor, type Feed } from './tensor.ts';
 export { firstNonFinite, guardFinite, nanFallbacks, rememberedRecoveryMessage, NonFiniteError, type Recovery } from './nan-recovery.ts';
 export {
   generate,

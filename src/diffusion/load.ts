@@ -80,7 +80,7 @@ export interface LoadOptions {
   /** Settings remembered for this model on this device (from an earlier recovery), per component. */
   overrides?: Record<string, RunnerOptions>;
   /** Keep the text encoder's output in GPU memory for the UNet (WebGPU; default true). */
-  outputsOnDevice?: boolean;
+  gpuResident?: boolean;
   /** Settings to retry a stage with when it gives NaN/Infinity, in order. */
   fallbacks?: RunnerOptions[];
   /** Called when a stage gave NaN and a fallback worked: tell the user, and remember `options`. */
@@ -122,7 +122,7 @@ export async function loadStableDiffusion(
       return read(file);
     };
     // The prompt's embeddings are fed to every UNet call: they may stay in GPU memory.
-    const base: RunnerOptions = component === 'text_encoder' ? { outputsOnDevice: opts.outputsOnDevice ?? true } : {};
+    const base: RunnerOptions = component === 'text_encoder' ? { gpuResident: opts.gpuResident ?? true } : {};
     const open = async (options?: RunnerOptions) => createRunner(component, { model: await read(path), readExternal }, { ...base, ...options });
     const runner = await open(opts.overrides?.[component]);
     loadMs[component] = Math.round(performance.now() - t0);

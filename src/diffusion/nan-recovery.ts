@@ -4,7 +4,7 @@
 // (engine/nan-recovery-memory.ts). Known case: onnxruntime-web's WebGPU backend fuses Conv+Tanh
 // into a kernel that returns NaN for large pre-activations, while the unfused graph and the CPU
 // backend are fine (the stand-in `tiny/sd-turbo-tanh` reproduces it).
-import { onDevice, type Backend, type Feed, type ModelRunner, type RunnerOptions } from './tensor.ts';
+import { isGpuResident, type Backend, type Feed, type ModelRunner, type RunnerOptions } from './tensor.ts';
 
 /** Index of the first NaN or ±Infinity in `data`, or -1. */
 export function firstNonFinite(data: ArrayLike<number>): number {
@@ -50,9 +50,9 @@ const describe = (o: RunnerOptions) =>
 const recoveredMessage = (component: string, options: RunnerOptions) =>
   `The ${componentName(component)} gave invalid numbers (NaN) with the default settings; it was run again ${describe(options)}, which works, and this is remembered for this model on this device.`;
 
-// Tensors in GPU memory are checked when they are made (runOnDevice), not again as inputs.
+// Tensors in GPU memory are checked when they are made (runGpuResident), not again as inputs.
 const nonFinite = (ts: Record<string, Feed>) =>
-  Object.values(ts).some((t) => (!onDevice(t) && t.data instanceof Float32Array ? firstNonFinite(t.data) >= 0 : false));
+  Object.values(ts).some((t) => (!isGpuResident(t) && t.data instanceof Float32Array ? firstNonFinite(t.data) >= 0 : false));
 
 /**
  * Wraps a runner so that an output with NaN or Infinity (from finite inputs) never passes on:
@@ -91,10 +91,10 @@ export function guardFinite(
       }
       throw new NonFiniteError(component, `also ${fallbacks.map(describe).join(', and ')}`);
     },
-    async runOnDevice(feeds, output) {
-      if (!current.runOnDevice) return (await guarded.run(feeds))[output];
-      const out = await current.runOnDevice(feeds, output);
-      if (!onDevice(out) || !nonFinite({ out: await out.read() }) || nonFinite(feeds)) return out;
+    async runGpuResident(feeds, output) {
+      if (!current.runGpuResident) return (await guarded.run(feeds))[output];
+      const out = await current.runGpuResident(feeds, output);
+      if (!isGpuResident(out) || !nonFinite({ out: await out.read() }) || nonFinite(feeds)) return out;
       out.dispose();
       return (await guarded.run(feeds))[output];
     },

@@ -33,7 +33,7 @@ export async function openModel(
     const nan = await nanRecovery(key, runtime.backend, onEvent);
     const model = await loadStableDiffusion(reader, runtime.createRunner, {
       ...nan.options,
-      outputsOnDevice: gpuResident,
+      gpuResident,
       onComponent: (c) => onEvent({ kind: 'status', message: `Loading ${c.replace('_', ' ')} on ${runtime.backend}…` }),
     });
     return { key, backend: runtime.backend, fallbackReason: runtime.fallbackReason, model, recoveries: nan.recoveries, close: runtime.close };
@@ -98,7 +98,7 @@ export async function makeImages(
     width: result.images[0].image.width,
     height: result.images[0].image.height,
     backend: open.backend,
-    onDevice: result.onDevice,
+    gpuResidentInputs: result.gpuResidentInputs,
     timings: { ...result.timings },
   };
 }

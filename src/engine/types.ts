@@ -153,7 +153,7 @@ export interface GeneratedImage {
    * (`encoder_hidden_states` on WebGPU). The UNet's output is read back at every step: the
    * sampler runs in JavaScript.
    */
-  onDevice: string[];
+  gpuResidentInputs: string[];
   /** The model that made it (commit, files, whether the cached copy was used offline). */
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */

@@ -2,7 +2,7 @@
 // fallbacks for its backend, the page is told in words, and nothing made from NaN passes on.
 import { describe, expect, it } from 'vitest';
 import {
-  guardFinite, nanFallbacks, NonFiniteError, onDevice, rememberedRecoveryMessage, type ModelRunner, type Recovery, type RunnerOptions, type Tensor,
+  guardFinite, nanFallbacks, NonFiniteError, isGpuResident, rememberedRecoveryMessage, type ModelRunner, type Recovery, type RunnerOptions, type Tensor,
 } from '../../src/diffusion/index.ts';
 
 const f32 = (t: Tensor) => t.data as Float32Array;
@@ -52,17 +52,17 @@ describe('guardFinite', () => {
     let disposed = 0;
     const onGpu = (value: number): ModelRunner => ({
       ...nanRunner(value),
-      runOnDevice: async () => {
+      runGpuResident: async () => {
         const cpu: Tensor = { data: Float32Array.of(value, 0.5), dims: [1, 2] };
         return { dims: cpu.dims, handle: cpu, read: async () => cpu, dispose: () => void disposed++ };
       },
     });
     const recovered: Recovery[] = [];
-    const fine = await guardFinite('text_encoder', onGpu(1), async () => nanRunner(0), [{ backend: 'wasm' }]).runOnDevice!({ x: { data: Float32Array.of(1), dims: [1] } }, 'sample');
-    expect(onDevice(fine)).toBe(true);
+    const fine = await guardFinite('text_encoder', onGpu(1), async () => nanRunner(0), [{ backend: 'wasm' }]).runGpuResident!({ x: { data: Float32Array.of(1), dims: [1] } }, 'sample');
+    expect(isGpuResident(fine)).toBe(true);
     const guarded = guardFinite('text_encoder', onGpu(NaN), async () => nanRunner(0.25), [{ backend: 'wasm' }], (r) => recovered.push(r));
-    const out = await guarded.runOnDevice!({ x: { data: Float32Array.of(1), dims: [1] } }, 'sample');
-    expect(onDevice(out)).toBe(false);
+    const out = await guarded.runGpuResident!({ x: { data: Float32Array.of(1), dims: [1] } }, 'sample');
+    expect(isGpuResident(out)).toBe(false);
     expect(Array.from(f32(out as Tensor))).toEqual([0.25, 0.5]);
     expect(disposed).toBe(1);
     expect(recovered.map((r) => r.options)).toEqual([{ backend: 'wasm' }]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ClipTokenizer, createScheduler, generate, guidanceEmbedding, SeededRandom,
-  onDevice, type DeviceTensor, type Feed, type ModelRunner, type SchedulerConfig, type StableDiffusionModel, type Tensor, type ValueInfo,
+  isGpuResident, type GpuResidentTensor, type Feed, type ModelRunner, type SchedulerConfig, type StableDiffusionModel, type Tensor, type ValueInfo,
 } from '../../src/diffusion/index.ts';
 import { clipVocab, readClipBpe } from '../../tools/tiny-model/clip-vocab.ts';
 
@@ -169,16 +169,16 @@ describe('one Stable Diffusion pipeline', () => {
 });
 
 describe('prompt embeddings kept in GPU memory', () => {
-  /** A text encoder whose runOnDevice gives a stand-in GPU tensor (its handle holds the values). */
+  /** A text encoder whose runGpuResident gives a stand-in GPU tensor (its handle holds the values). */
   function deviceTextEncoder(batchDim: number | string) {
     const plain = textEncoder();
-    const made: { t: DeviceTensor; disposed: number }[] = [];
+    const made: { t: GpuResidentTensor; disposed: number }[] = [];
     const text = { calls: plain.calls, runner: { ...plain.runner, inputs: { input_ids: { type: 'int32', dims: [batchDim, 77] } } } as ModelRunner };
-    text.runner.runOnDevice = async (feeds, output) => {
+    text.runner.runGpuResident = async (feeds, output) => {
       const [b, n] = feeds.input_ids.dims;
       const cpu: Tensor = { data: Float32Array.from((feeds.input_ids as Tensor).data as Int32Array), dims: [b, n, 1] };
       text.calls.push(feeds as Record<string, Tensor>);
-      const entry = { t: undefined as unknown as DeviceTensor, disposed: 0 };
+      const entry = { t: undefined as unknown as GpuResidentTensor, disposed: 0 };
       entry.t = { dims: cpu.dims, handle: cpu, read: async () => cpu, dispose: () => void entry.disposed++ };
       made.push(entry);
       expect(output).toBe('last_hidden_state');
@@ -190,7 +190,7 @@ describe('prompt embeddings kept in GPU memory', () => {
   const unetTakingDevice = () => {
     const got: Feed[] = [];
     const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => {
-      const ctx = (onDevice(f.encoder_hidden_states as Feed) ? (f.encoder_hidden_states as unknown as DeviceTensor).handle : f.encoder_hidden_states) as Tensor;
+      const ctx = (isGpuResident(f.encoder_hidden_states as Feed) ? (f.encoder_hidden_states as unknown as GpuResidentTensor).handle : f.encoder_hidden_states) as Tensor;
       got.push(f.encoder_hidden_states);
       const [b] = f.sample.dims;
       const per = f.sample.data.length / b;
@@ -216,7 +216,7 @@ describe('prompt embeddings kept in GPU memory', () => {
 
     const onCpu = unetTakingDevice();
     const plain = await generate(model(onCpu.unet.runner, SD).m, request);
-    expect(onCpu.got.every((g) => !onDevice(g))).toBe(true);
+    expect(onCpu.got.every((g) => !isGpuResident(g))).toBe(true);
     expect(result.images.map((i) => Array.from(i.image.data))).toEqual(plain.images.map((i) => Array.from(i.image.data)));
   });
 

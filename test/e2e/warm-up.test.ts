@@ -70,15 +70,15 @@ describe('GPU-resident prompt embeddings', () => {
   it('on WebGPU the UNet takes the embeddings from GPU memory, with the same pixels as through the CPU', async () => {
     const page = await open();
     const make = (gpuResident: boolean) =>
-      page.evaluate<{ backend: string; onDevice: string[]; pixels: number[] }>(
+      page.evaluate<{ backend: string; gpuResidentInputs: string[]; pixels: number[] }>(
         `studio.engine.generate(${JSON.stringify({ ...source(), gpuResident })}, { prompt: 'a lighthouse', seed: 11, steps: 2 })
-           .then((r) => ({ backend: r.backend, onDevice: r.onDevice, pixels: Array.from(r.image.data) }))`,
+           .then((r) => ({ backend: r.backend, gpuResidentInputs: r.gpuResidentInputs, pixels: Array.from(r.image.data) }))`,
       );
     const resident = await make(true);
     const copied = await make(false);
     expect(resident.backend).toBe('webgpu');
-    expect(resident.onDevice).toEqual(['encoder_hidden_states']);
-    expect(copied.onDevice).toEqual([]);
+    expect(resident.gpuResidentInputs).toEqual(['encoder_hidden_states']);
+    expect(copied.gpuResidentInputs).toEqual([]);
     expect(resident.pixels.length).toBeGreaterThan(0);
     expect(resident.pixels).toEqual(copied.pixels);
     await page.close();

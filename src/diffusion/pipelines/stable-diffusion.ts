@@ -2,7 +2,7 @@ import type { ClipTokenizer } from '../clip-tokenizer.ts';
 import { imageToVaeInput, vaeOutputToImage, type RgbaImage } from '../image.ts';
 import { SeededRandom } from '../rng.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
-import { onDevice, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
+import { isGpuResident, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
 
 /** What kind of Stable Diffusion a repo holds; it decides the defaults and small hooks of the one pipeline. */
 export type Family = 'sd-turbo' | 'stable-diffusion' | 'lcm';
@@ -69,7 +69,7 @@ export interface GenerateResult {
   /** The steps actually run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
   /** UNet inputs that came from GPU memory instead of the CPU (`encoder_hidden_states` on WebGPU). */
-  onDevice: string[];
+  gpuResidentInputs: string[];
 }
 
 /**
@@ -161,9 +161,9 @@ export async function generate(
       results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
     }
     // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
-    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
+    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start, gpuResidentInputs: isGpuResident(context) ? ['encoder_hidden_states'] : [] };
   } finally {
-    if (onDevice(context)) context.dispose();
+    if (isGpuResident(context)) context.dispose();
   }
 }
 
@@ -176,10 +176,10 @@ async function encodePrompts(m: StableDiffusionModel, prompts: string[]): Promis
   const ids = prompts.map((p) => m.tokenizer.encode(p));
   const output = 'last_hidden_state' in m.textEncoder.outputs ? 'last_hidden_state' : Object.keys(m.textEncoder.outputs)[0];
   const batchDim = m.textEncoder.inputs.input_ids?.dims[0];
-  if (m.textEncoder.runOnDevice && (ids.length === 1 || typeof batchDim !== 'number')) {
+  if (m.textEncoder.runGpuResident && (ids.length === 1 || typeof batchDim !== 'number')) {
     const data = new Int32Array(ids.length * ids[0].length);
     ids.forEach((one, i) => data.set(one, i * one.length));
-    return m.textEncoder.runOnDevice({ input_ids: { data, dims: [ids.length, ids[0].length] } }, output);
+    return m.textEncoder.runGpuResident({ input_ids: { data, dims: [ids.length, ids[0].length] } }, output);
   }
   const encoded: Tensor[] = [];
   for (const one of ids) encoded.push((await m.textEncoder.run({ input_ids: { data: one, dims: [1, one.length] } }))[output]);
