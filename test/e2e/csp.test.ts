@@ -1,12 +1,14 @@
 // The Content-Security-Policy: a cold session (download, generate) and a warm one (reload,
 // generate from the cache) break no rule, and a request to another origin is blocked, from the
-// page and from the engine's worker. (On the default backend, WebGPU here: what people run.)
+// page and from the engine's worker. On the CPU backend (wasm), which opens the model far sooner
+// than WebGPU on SwiftShader: both backends load the same files (one onnxruntime .wasm, the same
+// workers) and make the same requests, and WebGPU itself is not governed by the policy.
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
 import { useE2e } from '../support/e2e.ts';
 
-const e2e = useE2e();
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let context: BrowserContext;
 
 beforeAll(async () => {

@@ -21,6 +21,9 @@ beforeAll(async () => {
 
 const open = (backend: Backend = 'wasm', params: Record<string, string> = {}) => e2e.open(context, { backend, ...params });
 const source = (backend: Backend = 'wasm') => ({ hubUrl: e2e.hub.url, model: MODEL, revision: 'main', backend });
+let webgpu: Page | undefined;
+/** One page on WebGPU with ?bench=1 for the tests that need WebGPU: its sessions are compiled once (SwiftShader is slow at it). */
+const webgpuPage = async () => (webgpu ??= await open('auto', { bench: '1' }));
 /** What the engine has open now (no new sessions: `warmUp` on a warm model returns at once). */
 const openModel = (page: Page) => page.evaluate<{ loadMs: Record<string, number>; commit: string }>(`studio.engine.warmUp(${JSON.stringify(source())})`);
 
@@ -68,7 +71,7 @@ describe('warm-up before the click', () => {
   });
 
   it('?bench=1 shows the figures to share: adapter, backend, time to open each component, per-stage times', async () => {
-    const page = await open('auto', { bench: '1' });
+    const page = await webgpuPage();
     expect(await act(page, 'generate', { prompt: 'a cat', seed: 3 })).toBeUndefined();
     const figures = JSON.parse((await page.getByTestId('bench-json').textContent())!);
     expect(figures.backend).toBe('webgpu');
@@ -76,13 +79,12 @@ describe('warm-up before the click', () => {
     expect(Object.keys(figures.openMs)).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
     expect(figures.stagesMs.unet).toBeGreaterThan(0);
     expect(figures.totalMs).toBeGreaterThanOrEqual(figures.stagesMs.unet);
-    await page.close();
   });
 });
 
 describe('GPU-resident prompt embeddings', () => {
   it('on WebGPU the UNet takes the embeddings from GPU memory, with the same pixels as through the CPU', async () => {
-    const page = await open('auto');
+    const page = await webgpuPage();
     const make = (gpuResident: boolean) =>
       page.evaluate<{ backend: string; gpuResidentInputs: string[]; pixels: number[] }>(
         `studio.engine.generate(${JSON.stringify({ ...source('auto'), gpuResident })}, { prompt: 'a lighthouse', seed: 11, steps: 2 })
@@ -95,6 +97,5 @@ describe('GPU-resident prompt embeddings', () => {
     expect(copied.gpuResidentInputs).toEqual([]);
     expect(resident.pixels.length).toBeGreaterThan(0);
     expect(resident.pixels).toEqual(copied.pixels);
-    await page.close();
   });
 });
