@@ -19,7 +19,6 @@
  */
 export { EngineClient, explainError, QuotaError, Float16UnsupportedError, ModelTooLargeError } from './engine/index.ts';
 export type * from './engine/index.ts';
-export type { Backend } from './runtime/session.ts';
 export * as hub from './hub/index.ts';
 export * as cache from './cache/index.ts';
 export * as diffusion from './diffusion/index.ts';

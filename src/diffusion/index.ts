@@ -31,9 +31,9 @@ export {
   type TokenCount,
   type PreparedPrompt,
 } from './prompt/index.ts';
-export { vaeOutputToImage, imageToVaeInput, NonFiniteError, type RgbaImage } from './image.ts';
-export { firstNonFinite, onDevice, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type ModelFiles, type DeviceTensor, type Feed } from './tensor.ts';
-export { guardFinite, type Recovery } from './guard.ts';
+export { vaeOutputToImage, imageToVaeInput, type RgbaImage } from './image.ts';
+export { isGpuResident, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type Backend, type ModelFiles, type GpuResidentTensor, type Feed } from './tensor.ts';
+export { firstNonFinite, guardFinite, nanFallbacks, rememberedRecoveryMessage, NonFiniteError, type Recovery } from './nan-recovery.ts';
 export { ConfigError } from './config-checks.ts';
 export { encodeText, penultimate, type TextConditioning, type TextEncoders } from './text-encoding.ts';
 export { freeDimensionOverrides, type PinnedShape } from './free-dimensions.ts';
@@ -75,6 +75,7 @@ export {
 } from './pipelines/stable-diffusion.ts';
 export {
   loadStableDiffusion,
+  requireRunnable,
   FAMILY_DEFAULTS,
   type LoadedModel,
   type RepoReader,

@@ -4,7 +4,7 @@
 // The description says what was read, what was assumed and why.
 import type { ClipTokenizer } from './clip-tokenizer.ts';
 import { configBoolean, configInteger, configIntegers, configPositive, configSampleSize, ConfigError } from './config-checks.ts';
-import { guardFinite, type Recovery } from './guard.ts';
+import { guardFinite, type Recovery } from './nan-recovery.ts';
 import type { StableDiffusionModel } from './pipelines/stable-diffusion.ts';
 import { architectureOf, chooseReference, familyOf, stepsFromName, type Family } from './reference-configs.ts';
 import { describeLayout, missingFiles, variantById, type Component, type ModelVariant } from './repo-layout.ts';
@@ -73,7 +73,7 @@ export interface LoadOptions {
   /** Settings remembered for this model on this device (from an earlier recovery), per component. */
   overrides?: Record<string, RunnerOptions>;
   /** Keep the text encoder's output in GPU memory for the UNet (WebGPU; default true). */
-  outputsOnDevice?: boolean;
+  gpuResident?: boolean;
   /** Settings to retry a stage with when it gives NaN/Infinity, in order. */
   fallbacks?: RunnerOptions[];
   /** Called when a stage gave NaN and a fallback worked: tell the user, and remember `options`. */
@@ -86,6 +86,12 @@ export interface LoadOptions {
   pinShape?: { width: number; height: number };
 }
 
+/** Throws one clear message when a repo's file list (of `variant`) lacks what the pipeline needs; `what` names the repo in it. */
+export function requireRunnable(files: readonly string[], what = 'This repo', variant?: string): void {
+  const missing = missingFiles(files, variant);
+  if (missing.length) throw new Error(`${what} is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
+}
+
 /** A loaded model and its description. */
 export type LoadedModel = StableDiffusionModel & { description: ModelDescription };
 
@@ -96,8 +102,7 @@ export type LoadedModel = StableDiffusionModel & { description: ModelDescription
  * needs or a config holds a value it cannot use.
  */
 export async function loadStableDiffusion(repo: RepoReader, createRunner: RunnerFactory, opts: LoadOptions = {}): Promise<LoadedModel> {
-  const missing = missingFiles(repo.files, opts.variant);
-  if (missing.length) throw new Error(`This repo is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
+  requireRunnable(repo.files, 'This repo', opts.variant);
   const layout = describeLayout(repo.files);
   const variant = variantById(layout, opts.variant);
   const index = await readJson(repo, 'model_index.json');
@@ -209,7 +214,7 @@ async function openComponent(
     return read(file);
   };
   // The prompt's embeddings are fed to every UNet call: they may stay in GPU memory.
-  const base: RunnerOptions = component === 'text_encoder' && !variant.models.text_encoder_2 ? { outputsOnDevice: opts.outputsOnDevice ?? true } : {};
+  const base: RunnerOptions = component === 'text_encoder' && !variant.models.text_encoder_2 ? { gpuResident: opts.gpuResident ?? true } : {};
   if (opts.pinShape) base.freeDimensionOverrides = freeDimensionOverrides(component, opts.pinShape, latent);
   const reopen = async (options?: RunnerOptions) => createRunner(component, { model: await read(path), readExternal }, { ...base, ...options });
   const runner = await reopen(opts.overrides?.[component]);

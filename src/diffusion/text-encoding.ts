@@ -5,7 +5,7 @@
 //   and the second encoder's pooled, projected `text_embeds` (diffusers' encode_prompt with
 //   clip_skip None: `hidden_states[-2]` of each, `text_embeds` of text_encoder_2).
 import type { ClipTokenizer } from './clip-tokenizer.ts';
-import { onDevice, type Feed, type ModelRunner, type Tensor } from './tensor.ts';
+import { isGpuResident, type Feed, type ModelRunner, type Tensor } from './tensor.ts';
 
 /** What `encodeText` needs of a model: its tokenizers and text encoders (two for SDXL). */
 export interface TextEncoders {
@@ -46,10 +46,10 @@ async function encodeSingle(tokenizer: ClipTokenizer, encoder: ModelRunner, prom
   const ids = prompts.map((p) => tokenizer.encode(p));
   const output = 'last_hidden_state' in encoder.outputs ? 'last_hidden_state' : Object.keys(encoder.outputs)[0]!;
   const batchDim = encoder.inputs.input_ids?.dims[0];
-  if (encoder.runOnDevice && (ids.length === 1 || typeof batchDim !== 'number')) {
+  if (encoder.runGpuResident && (ids.length === 1 || typeof batchDim !== 'number')) {
     const data = new Int32Array(ids.length * ids[0]!.length);
     ids.forEach((one, i) => data.set(one, i * one.length));
-    return { context: await encoder.runOnDevice({ input_ids: { data, dims: [ids.length, ids[0]!.length] } }, output) };
+    return { context: await encoder.runGpuResident({ input_ids: { data, dims: [ids.length, ids[0]!.length] } }, output) };
   }
   const encoded: Tensor[] = [];
   for (const one of ids) encoded.push((await encoder.run({ input_ids: { data: one, dims: [1, one.length] } }))[output]!);
@@ -111,5 +111,5 @@ export function stack(ts: Tensor[]): Tensor {
 
 /** Frees the conditioning's GPU memory, if any. */
 export function releaseConditioning(c: TextConditioning): void {
-  if (onDevice(c.context)) c.context.dispose();
+  if (isGpuResident(c.context)) c.context.dispose();
 }

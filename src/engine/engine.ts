@@ -2,11 +2,12 @@ import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
-import { cachedManifest, ensureModel, fetchManifest, locate } from './ensure-model.ts';
+import { ensureModel, locate } from './ensure-model.ts';
+import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
-import { listRefs, type WhoAmI } from '../hub/index.ts';
+import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
@@ -93,12 +94,12 @@ export class Engine implements EngineApi {
     const revision = source.revision || 'main';
     await this.ready;
     const cached = await cachedManifest(this.store, source.model, revision);
-    if (!cached && source.offline) throw new Error(`Offline mode: ${source.model}@${revision} is not in the cache.`);
+    if (!cached && source.offline) throw notCachedOffline(source.model, revision);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
     const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
     return {
       model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
-      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: `${source.hubUrl.replace(/\/+$/, '')}/${m.repo}`,
+      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
     };
   }
 

@@ -1,10 +1,10 @@
 import type { Family, ModelDefaults, RgbaImage, Stage } from '../diffusion/index.ts';
-import type { Backend } from '../runtime/session.ts';
-export type { BackendChoice } from '../runtime/backend.ts';
+import type { Backend } from '../runtime/index.ts';
+export type { Backend, BackendChoice } from '../runtime/index.ts';
 export type { NetworkEntry } from './network-log.ts';
 export type { StorageKind } from './storage-choice.ts';
-export type { CachedRepo, CachedRevision, CachedFile } from '../cache/inventory.ts';
-export type { WhoAmI } from '../hub/whoami.ts';
+export type { CachedRepo, CachedRevision, CachedFile } from '../cache/index.ts';
+export type { WhoAmI } from '../hub/index.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {
@@ -148,7 +148,7 @@ export interface GeneratedImages {
    * (`encoder_hidden_states` on WebGPU). The UNet's output is read back at every step: the
    * sampler runs in JavaScript.
    */
-  onDevice: string[];
+  gpuResidentInputs: string[];
   /** The model that made it (commit, files, whether the cached copy was used offline). */
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */

@@ -1,4 +1,4 @@
-import { encodePath, encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { encodePath, hubUrlOf, type HubOptions } from './config.ts';
 import { HubApiError } from './errors.ts';
 import { checkRepoId, checkRepoPath, checkRevision } from './repo-id.ts';
 import { hubFetch } from './request.ts';
@@ -9,7 +9,7 @@ import { hubFetch } from './request.ts';
  */
 export function fileUrl(params: { repo: string; revision: string; path: string } & HubOptions): string {
   const [repo, revision, path] = [checkRepoId(params.repo), checkRevision(params.revision), checkRepoPath(params.path)];
-  return `${hubUrlOf(params)}/${encodeRepo(repo)}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`;
+  return `${hubUrlOf(params)}/${encodePath(repo)}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`;
 }
 
 /**

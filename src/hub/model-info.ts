@@ -1,4 +1,4 @@
-import { encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { encodePath, hubUrlOf, type HubOptions } from './config.ts';
 import { checkCommit, checkRepoId, checkRepoPath, checkRevision, InvalidRepoIdError } from './repo-id.ts';
 import { hubFetch } from './request.ts';
 
@@ -42,7 +42,7 @@ interface ApiSibling {
 export async function modelInfo(params: { repo: string; revision?: string } & HubOptions): Promise<ModelInfo> {
   const repo = checkRepoId(params.repo);
   const revision = checkRevision(params.revision ?? 'main');
-  const url = `${hubUrlOf(params)}/api/models/${encodeRepo(repo)}/revision/${encodeURIComponent(revision)}?blobs=true`;
+  const url = `${hubUrlOf(params)}/api/models/${encodePath(repo)}/revision/${encodeURIComponent(revision)}?blobs=true`;
   const body = await (await hubFetch(url, params, repo)).json();
   const answer = `The Hub's answer for ${repo}@${revision}`;
   const siblings: ApiSibling[] = Array.isArray(body.siblings) ? body.siblings : [];

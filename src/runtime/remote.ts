@@ -2,7 +2,7 @@
 // each call there. One worker per opened model; `close()` ends it, and with it every byte
 // onnxruntime held (its WebAssembly heap, its GPU device).
 import { proxy, releaseProxy, wrap } from 'comlink';
-import { onDevice, type Feed, type ModelRunner, type RunnerFactory } from '../diffusion/index.ts';
+import { isGpuResident, type Feed, type ModelRunner, type RunnerFactory } from '../diffusion/index.ts';
 import type { BackendChoice } from './backend.ts';
 import type { SessionApi, WireFeed } from './session-worker.ts';
 import { installErrorTransfer } from './errors.ts';
@@ -16,7 +16,7 @@ export interface Runtime extends BackendChoice {
 }
 
 const toWire = (feeds: Record<string, Feed>): Record<string, WireFeed> =>
-  Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, onDevice(f) ? { deviceId: f.handle as number, dims: f.dims } : f]));
+  Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, isGpuResident(f) ? { residentId: f.handle as number, dims: f.dims } : f]));
 
 /** Starts onnxruntime's worker, picks WebGPU or wasm there, and returns a factory of sessions on it. */
 export async function createRuntime(prefer: Backend | 'auto' = 'auto'): Promise<Runtime> {
@@ -42,12 +42,12 @@ export async function createRuntime(prefer: Backend | 'auto' = 'auto'): Promise<
       run: (feeds) => api.run(opened.id, toWire(feeds)),
       release: () => api.release(opened.id),
     };
-    if (opened.onDevice) {
-      runner.runOnDevice = async (feeds, output) => {
-        const out = await api.runOnDevice(opened.id, toWire(feeds), output);
+    if (opened.gpuResident) {
+      runner.runGpuResident = async (feeds, output) => {
+        const out = await api.runGpuResident(opened.id, toWire(feeds), output);
         if ('tensor' in out) return out.tensor;
-        const { deviceId, dims } = out;
-        return { dims, handle: deviceId, read: () => api.read(deviceId), dispose: () => void api.dispose(deviceId) };
+        const { residentId, dims } = out;
+        return { dims, handle: residentId, read: () => api.read(residentId), dispose: () => void api.dispose(residentId) };
       };
     }
     return runner;

@@ -1,5 +1,5 @@
 import type * as OrtModule from 'onnxruntime-web';
-import { onDevice, type DeviceTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
+import { isGpuResident, type Backend, type GpuResidentTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
 import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
 import { externalizeInitializers } from './onnx-skeleton.ts';
@@ -7,8 +7,7 @@ import { Float16UnsupportedError, ModelTooLargeError } from './errors.ts';
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
-/** The onnxruntime-web execution provider images are made on: `webgpu` (the GPU) or `wasm` (the CPU). */
-export type Backend = 'webgpu' | 'wasm';
+export type { Backend };
 
 // Their classes live in errors.ts, which the page can import without onnxruntime.
 export { Float16UnsupportedError, ModelTooLargeError };
@@ -129,7 +128,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         else urls.push(URL.createObjectURL(data)), externalData.push({ path, data: urls.at(-1)! });
       }
     }
-    const deviceOutputs = backend === 'webgpu' && !!options.outputsOnDevice;
+    const gpuResident = backend === 'webgpu' && !!options.gpuResident;
     let session: OrtModule.InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, {
@@ -139,7 +138,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         freeDimensionOverrides: options.freeDimensionOverrides,
         externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
         // Outputs to be fed to the next model stay in GPU memory; run() still copies them out when asked.
-        preferredOutputLocation: deviceOutputs ? 'gpu-buffer' : undefined,
+        preferredOutputLocation: gpuResident ? 'gpu-buffer' : undefined,
       });
     } finally {
       for (const u of urls) URL.revokeObjectURL(u);
@@ -152,7 +151,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
       for (const [input, feed] of Object.entries(feeds)) {
         const declared = inputs[input];
         if (!declared) throw new Error(`The ${name} model has no input “${input}” (it takes ${Object.keys(inputs).join(', ')}).`);
-        const gpu = onDevice(feed) ? (feed.handle as OrtModule.Tensor) : undefined;
+        const gpu = isGpuResident(feed) ? (feed.handle as OrtModule.Tensor) : undefined;
         // A GPU tensor that became a CPU one (onnxruntime's getData() does that) would be uploaded
         // again at every call without anyone noticing: fail loudly instead.
         if (gpu && gpu.location !== 'gpu-buffer') throw new Error(`The ${input} tensor was meant to stay in GPU memory but is now in “${gpu.location}”.`);
@@ -160,7 +159,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
           ortFeeds[input] = gpu; // already in GPU memory, in the type this model takes
           continue;
         }
-        const t = onDevice(feed) ? await feed.read() : feed;
+        const t = isGpuResident(feed) ? await feed.read() : feed;
         const { type, data } = toDeclaredType(t, declared.type);
         ortFeeds[input] = new ort.Tensor(type as 'float32', data as Float32Array, t.dims);
       }
@@ -180,13 +179,13 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
       },
       release: () => session.release(),
     };
-    if (deviceOutputs) {
-      runner.runOnDevice = async (feeds, output) => {
+    if (gpuResident) {
+      runner.runGpuResident = async (feeds, output) => {
         const out = await session.run(await toOrt(feeds));
         for (const [n, t] of Object.entries(out)) if (n !== output) t.dispose();
         const t = out[output];
         if (!t) throw new Error(`The ${name} model has no output “${output}”.`);
-        const device: DeviceTensor = {
+        const device: GpuResidentTensor = {
           dims: [...t.dims],
           handle: t,
           read: () => readGpuTensor(ort, t),

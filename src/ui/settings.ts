@@ -1,3 +1,4 @@
+import type { Backend } from '../engine/index.ts';
 import { DEFAULT_HUB_URL, isRepoId } from '../hub/index.ts';
 
 export const DEFAULT_MODEL = 'schmuell/sd-turbo-ort-web';
@@ -7,7 +8,7 @@ export interface Settings {
   model: string;
   revision: string;
   /** `auto` = WebGPU when the browser has it, else the CPU. */
-  backend: 'auto' | 'webgpu' | 'wasm';
+  backend: Backend | 'auto';
 }
 
 const MODEL_KEY = 'diffusion-studio:model';

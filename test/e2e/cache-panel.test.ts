@@ -1,29 +1,20 @@
 // The cache panel: readable names, sizes and refs; usage and quota; deleting lowers usage.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
+// The page prepares a downloaded model in the background; on the CPU backend (wasm) that is
+// quick, so deleting does not wait for WebGPU-on-SwiftShader's shader compilation.
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { startStack, type Stack } from '../support/stack.ts';
 import { opfsFiles, opfsSha256 } from '../support/opfs.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
-let stack: Stack;
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  await ensureTinyModel(ROOT, MODEL);
-  ({ hub, app, browser } = stack = await startStack(ROOT));
-  context = await browser.newContext();
-  page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
-});
-afterAll(async () => {
-  await stack?.close();
+  hub = e2e.hub;
+  page = await e2e.open(await e2e.newContext());
 });
 
 const opfsText = (key: string) =>

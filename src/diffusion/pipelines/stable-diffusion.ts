@@ -3,7 +3,7 @@ import { imageToVaeInput, vaeOutputToImage, type RgbaImage } from '../image.ts';
 import { createNoise, type NoiseSource } from '../noise/index.ts';
 import type { Family } from '../reference-configs.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
-import { onDevice, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
+import { isGpuResident, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
 import { encodeText, releaseConditioning, type TextConditioning } from '../text-encoding.ts';
 
 export type { Family };
@@ -77,7 +77,7 @@ export interface GenerateResult {
   /** The steps actually run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
   /** UNet inputs that came from GPU memory instead of the CPU (`encoder_hidden_states` on WebGPU). */
-  onDevice: string[];
+  gpuResidentInputs: string[];
 }
 
 /**
@@ -178,8 +178,8 @@ export async function generate(
       results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
     }
     // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
-    const fromGpu = conditioning.some((c) => onDevice(c.context)) ? ['encoder_hidden_states'] : [];
-    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, onDevice: fromGpu };
+    const fromGpu = conditioning.some((c) => isGpuResident(c.context)) ? ['encoder_hidden_states'] : [];
+    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, gpuResidentInputs: fromGpu };
   } finally {
     conditioning.forEach(releaseConditioning);
   }
