@@ -2,24 +2,14 @@
 // pair regex is quadratic there: it froze the page), a zTXt that inflates to 1 GiB (it froze the
 // page or was silently ignored) and a text over 1 MiB. Each gives its message within a second of
 // the drop, and the page keeps answering.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp } from '../support/app-driver.ts';
+// Reading a PNG is the page's, not the backend's: the CPU backend (wasm) keeps the page light.
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { pngWith, tEXt, zlibBomb, zTXt } from '../support/png.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
+import { useE2e } from '../support/e2e.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
 const TOO_LARGE = 'The settings text in this PNG is larger than 1 MiB, so it was not read.';
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureTinyModel(ROOT, MODEL);
-  ({ browser } = stack = await startStack(ROOT));
-}, 120_000);
-afterAll(() => stack?.close());
+const e2e = useE2e({ params: { backend: 'wasm' } });
 
 /**
  * Drops `bytes` as a PNG on the page and resolves with the message the page shows and how long
@@ -59,8 +49,7 @@ const answers = (page: Page) =>
   Promise.race([page.evaluate(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('no answer'), 2000))]);
 
 async function freshPage(): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await openApp(context, stack.app.url, { hub: stack.hub.url, model: MODEL });
+  const page = await e2e.open(await e2e.newContext());
   await page.waitForSelector('[data-testid="prompt"]');
   return page;
 }
