@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { confirmHub } from '../test/support/app-driver.ts';
 import { launchPersistentChromium } from '../test/support/browser.ts';
 import { startApp } from '../tools/app-server.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
@@ -131,6 +132,7 @@ for (const m of MODELS) {
   let context = await launchPersistentChromium(profile);
   let page = await context.newPage();
   await page.goto(url);
+  await confirmHub(page);
 
   // 1. The same files fetched and discarded, the same bytes written to OPFS, then the download
   // through the engine (the page prepares the model right after, so the probes go first).
@@ -155,6 +157,7 @@ for (const m of MODELS) {
   const load = await measured(async () => {
     page = await context.newPage();
     await page.goto(url);
+    await confirmHub(page);
     await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 1_800_000 });
   });
   const readMs = await page.evaluate<number>(READ_BACK);

@@ -6,6 +6,7 @@
 import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
+import { confirmHub } from '../test/support/app-driver.ts';
 import { launchChromium } from '../test/support/browser.ts';
 import { startApp } from '../tools/app-server.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
@@ -50,6 +51,7 @@ async function measure(id: FamilyId): Promise<Record<string, unknown>> {
   try {
     const page = await context.newPage();
     await page.goto(url);
+    await confirmHub(page);
     if (STEPS[id]) await page.getByTestId('steps').fill(String(STEPS[id]));
     const cold = await generate(page);
     await page.reload();

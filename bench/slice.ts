@@ -5,6 +5,7 @@
 import { execSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { startApp } from '../tools/app-server.ts';
+import { confirmHub } from '../test/support/app-driver.ts';
 import { launchChromium } from '../test/support/browser.ts';
 import { startHub, type Hub } from '../tools/hub/hub-server.ts';
 import { ensureTinyModel } from '../tools/tiny-model/tiny-model.ts';
@@ -40,6 +41,7 @@ const mbps = (bytes: number, ms: number) => (bytes / 1024 / 1024 / (ms / 1000)).
 const context = await browser.newContext();
 const page = await context.newPage();
 await page.goto(url);
+await confirmHub(page);
 const cold = await clickAndWait(page, 'generate', '[data-testid="result-image"]');
 const coldStages = await page.getByTestId('result-info').textContent();
 await page.reload();
@@ -61,6 +63,7 @@ for (let i = 0; i < RUNS; i++) {
   const ctx = await browser.newContext();
   const p = await ctx.newPage();
   await p.goto(url);
+  await confirmHub(p);
   hub.clearLog();
   await clickAndWait(p, 'download', '[data-testid="download-info"]');
   const t = unetTransfer(hub);

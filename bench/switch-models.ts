@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { confirmHub } from '../test/support/app-driver.ts';
 import { launchPersistentChromium } from '../test/support/browser.ts';
 import { startApp } from '../tools/app-server.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
@@ -56,6 +57,7 @@ async function choose(p: Page, repo: string) {
 // Download both once, then start from the first one ready.
 for (const repo of MODELS) {
   await page.goto(`${app.url}/?${new URLSearchParams({ hub: hub.url, model: repo })}`);
+  await confirmHub(page);
   await page.getByTestId('download').click();
   await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 600_000 });
 }

@@ -19,8 +19,15 @@ const browser = await chromium.launch({
   args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--no-first-run'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await page.goto(`${app.url}/?${new URLSearchParams({ hub: hub.url, model: MODEL })}`);
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  // The page as people see it on the official Hub (no other hub's question or badge): the local
+  // hub answers for https://huggingface.co (for the page and its workers).
+  await context.route('https://huggingface.co/**', async (route) => {
+    const url = new URL(route.request().url());
+    await route.fulfill({ response: await route.fetch({ url: `${hub.url}${url.pathname}${url.search}`, maxRedirects: 0 }) });
+  });
+  const page = await context.newPage();
+  await page.goto(`${app.url}/?${new URLSearchParams({ model: MODEL })}`);
   // A few images, so the history has something to show; the last one stays on the stage.
   for (const [seed, prompt] of [[7, 'a lighthouse at dawn, watercolor'], [42, 'a red fox in fresh snow'], [1234, 'a watercolor painting of a lighthouse at dawn']] as const) {
     await page.getByTestId('prompt').fill(prompt);

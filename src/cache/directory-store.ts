@@ -1,3 +1,5 @@
+import { appFolderIn, hasMarker, MarkerMissingError, MARKER_FILE, writeMarker } from './app-folder.ts';
+import { MODELS } from './layout.ts';
 import type { PartialWriter, Store, StoredFile } from './store.ts';
 
 // The worker-only sync access handle, which lib.dom does not declare.
@@ -9,27 +11,52 @@ interface SyncAccessHandle {
   close(): void;
 }
 type SyncCapableHandle = FileSystemFileHandle & { createSyncAccessHandle?: () => Promise<SyncAccessHandle> };
-type MovableHandle = FileSystemFileHandle & { move(name: string): Promise<void> };
+type MovableHandle = FileSystemFileHandle & { move(dir: FileSystemDirectoryHandle, name: string): Promise<void> };
 
-const PARTIAL = '.incomplete';
+/**
+ * Downloads under way live in a folder of their own, `partials/<key>`, never beside the finished
+ * files: a repo may hold a file named anything, `model.onnx.incomplete` included, and it must not
+ * be taken for another file's partial.
+ */
+const PARTIALS = 'partials';
+/** Where partials were kept before (`<key>.incomplete` beside the file): removed once per store, see `sweepLegacyPartials`. */
+const LEGACY_PARTIAL = '.incomplete';
 
 /**
  * Files in a directory of the File System API, under their readable keys as paths: the Origin
  * Private File System (the browser's own disk space for this origin, fast and large, not
  * visible as a normal folder; `DirectoryStore.opfs()`) or a folder on the user's disk that they
- * picked (`showDirectoryPicker`). Partial files are `<name>.incomplete` beside the final name
- * and are renamed when complete, like huggingface_hub's cache.
+ * picked (`DirectoryStore.inPickedFolder()`: the app's own `diffusion-studio-cache/` inside it,
+ * see app-folder.ts). Partial files are `partials/<key>` and are moved to `<key>` when complete.
  */
 export class DirectoryStore implements Store {
+  private rootReady?: Promise<FileSystemDirectoryHandle>;
+
   constructor(
-    private readonly root: Promise<FileSystemDirectoryHandle>,
+    /** The directory the keys are paths in, when it is ready to use (made, marked, swept). */
+    private readonly openRoot: () => Promise<FileSystemDirectoryHandle>,
     /** `opfs` for the Origin Private File System, `folder` for a folder the user picked on their disk. */
     readonly kind: 'opfs' | 'folder',
   ) {}
 
   /** The store on this origin's private file system (OPFS). */
   static opfs(): DirectoryStore {
-    return new DirectoryStore(navigator.storage.getDirectory(), 'opfs');
+    return new DirectoryStore(async () => {
+      const root = await navigator.storage.getDirectory();
+      if (!(await hasMarker(root))) {
+        await sweepLegacyPartials(root);
+        await writeMarker(root).catch(() => {}); // a full disk: sweep again next time
+      }
+      return root;
+    }, 'opfs');
+  }
+
+  /**
+   * The store in a folder the user picked: in `diffusion-studio-cache/` inside it, made (with its
+   * marker) on first use; the folder's other contents are never read, written or deleted.
+   */
+  static inPickedFolder(picked: FileSystemDirectoryHandle): DirectoryStore {
+    return new DirectoryStore(() => appFolderIn(picked), 'folder');
   }
 
   /** Whether this browser context has OPFS at all (`navigator.storage.getDirectory`); the engine uses IndexedDB when not. */
@@ -37,25 +64,43 @@ export class DirectoryStore implements Store {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
   }
 
-  private async dir(parts: string[], create: boolean): Promise<FileSystemDirectoryHandle | undefined> {
-    let dir = await this.root;
+  /** Gets the root ready now (makes the app's folder and its marker in a picked folder), so a folder that cannot be used is said at once. */
+  async open(): Promise<void> {
+    await this.root();
+  }
+
+  /** The root, once ready; a failure (no permission yet, a foreign folder) is tried again on the next call. */
+  private root(): Promise<FileSystemDirectoryHandle> {
+    this.rootReady ??= this.openRoot().catch((err) => {
+      this.rootReady = undefined;
+      throw err;
+    });
+    return this.rootReady;
+  }
+
+  /** The directory handles from the root down to `parts` (the root first), or undefined when one is missing. */
+  private async dirs(parts: string[], create: boolean): Promise<FileSystemDirectoryHandle[] | undefined> {
+    const chain = [await this.root()];
     for (const part of parts) {
       try {
-        dir = await dir.getDirectoryHandle(part, { create });
+        chain.push(await chain[chain.length - 1]!.getDirectoryHandle(part, { create }));
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     }
-    return dir;
+    return chain;
   }
 
-  private async file(key: string, create: boolean): Promise<FileSystemFileHandle | undefined> {
-    const parts = splitKey(key);
+  private async dir(parts: string[], create: boolean): Promise<FileSystemDirectoryHandle | undefined> {
+    return (await this.dirs(parts, create))?.at(-1);
+  }
+
+  private async file(parts: string[], create: boolean): Promise<FileSystemFileHandle | undefined> {
     const dir = await this.dir(parts.slice(0, -1), create);
     if (!dir) return undefined;
     try {
-      return await dir.getFileHandle(parts[parts.length - 1], { create });
+      return await dir.getFileHandle(parts[parts.length - 1]!, { create });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -63,7 +108,7 @@ export class DirectoryStore implements Store {
   }
 
   async get(key: string): Promise<Blob | undefined> {
-    return (await this.file(key, false))?.getFile();
+    return (await this.file(splitKey(key), false))?.getFile();
   }
 
   async partialSize(key: string): Promise<number> {
@@ -71,16 +116,12 @@ export class DirectoryStore implements Store {
   }
 
   async getPartial(key: string): Promise<Blob | undefined> {
-    return (await this.file(key + PARTIAL, false))?.getFile();
+    return (await this.file(partialParts(key), false))?.getFile();
   }
 
   async openPartial(key: string, offset: number): Promise<PartialWriter> {
-    const handle = (await this.file(key + PARTIAL, true)) as SyncCapableHandle;
-    const access = await handle.createSyncAccessHandle?.().catch((err: DOMException) => {
-      // Only OPFS files in a worker have sync access; a folder on disk gets a writable instead.
-      if (err.name === 'InvalidStateError' || err.name === 'NotSupportedError') return undefined;
-      throw err;
-    });
+    const handle = (await this.file(partialParts(key), true)) as SyncCapableHandle;
+    const access = await syncAccess(handle);
     if (access) {
       // Writes land in place, so a crash or reload keeps every byte written.
       access.truncate(offset);
@@ -94,8 +135,11 @@ export class DirectoryStore implements Store {
         },
         flush: async () => access.flush(),
         close: async () => {
-          access.flush();
-          access.close();
+          try {
+            access.flush();
+          } finally {
+            access.close();
+          }
         },
       };
     }
@@ -123,24 +167,61 @@ export class DirectoryStore implements Store {
   }
 
   async complete(key: string): Promise<void> {
-    const partial = (await this.file(key + PARTIAL, false)) as MovableHandle | undefined;
-    if (!partial) throw new Error(`No partial file for ${key}`);
-    await this.deleteEntry(key);
-    await partial.move(splitKey(key).pop()!);
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.deleteEntry(key);
-    await this.deleteEntry(key + PARTIAL);
-  }
-
-  private async deleteEntry(key: string): Promise<void> {
     const parts = splitKey(key);
+    const partial = (await this.file(partialParts(key), false)) as MovableHandle | undefined;
+    if (!partial) throw new Error(`No partial file for ${key}`);
+    await this.removeEntry(parts);
+    const dir = (await this.dir(parts.slice(0, -1), true))!;
+    const name = parts[parts.length - 1]!;
+    try {
+      await partial.move(dir, name);
+    } catch (err) {
+      // Moving between folders is not offered everywhere outside OPFS: copy, then drop the partial.
+      if ((err as DOMException)?.name === 'QuotaExceededError') throw err;
+      const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
+      await (await partial.getFile()).stream().pipeTo(writable);
+      await this.removeEntry(partialParts(key));
+    }
+    // Empty folders under partials/ stay until a deletion: removing one while another file of the
+    // download is being opened in it would lock that file out (the browser locks whole paths).
+  }
+
+  /** Deletes the file or folder at `key` and its partials; in a picked folder, only while the app's marker is there. */
+  async delete(key: string): Promise<void> {
+    if (this.kind === 'folder' && !(await hasMarker(await this.root()))) {
+      throw new MarkerMissingError(`The app's folder has no ${MARKER_FILE} any more, so the app deletes nothing in it: nothing was deleted.`);
+    }
+    const parts = splitKey(key);
+    await this.removeEntry(parts);
+    await this.removeEntry([PARTIALS, ...parts]);
+    await this.prune(parts.slice(0, -1));
+    await this.prune([PARTIALS, ...parts.slice(0, -1)]);
+  }
+
+  private async removeEntry(parts: string[]): Promise<void> {
     const dir = await this.dir(parts.slice(0, -1), false);
     try {
-      await dir?.removeEntry(parts[parts.length - 1], { recursive: true });
+      await dir?.removeEntry(parts[parts.length - 1]!, { recursive: true });
     } catch (err) {
       if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /**
+   * Removes the folders along `parts` that are now empty, deepest first, down to a repo's folder's
+   * parent at most: never the root nor a hub's folder (`models`, `hubs/<hub>`, and theirs under
+   * partials/), which other downloads work in, and never a folder with anything in it.
+   */
+  private async prune(parts: string[]): Promise<void> {
+    const chain = await this.dirs(parts, false);
+    if (!chain) return;
+    const keep = hubFolderDepth(parts);
+    for (let i = chain.length - 1; i > keep; i--) {
+      try {
+        await chain[i - 1]!.removeEntry(parts[i - 1]!); // not recursive: refused when not empty
+      } catch {
+        return;
+      }
     }
   }
 
@@ -150,7 +231,7 @@ export class DirectoryStore implements Store {
 
   /** Replaces the file at `key` with `text` through a writable stream, which the browser commits when it closes. */
   async writeText(key: string, text: string): Promise<void> {
-    const handle = (await this.file(key, true))!;
+    const handle = (await this.file(splitKey(key), true))!;
     const writable = await handle.createWritable();
     await writable.write(text);
     await writable.close();
@@ -167,20 +248,72 @@ export class DirectoryStore implements Store {
 
 async function walk(dir: FileSystemDirectoryHandle, path: string, out: StoredFile[]): Promise<void> {
   // `entries()` is missing from lib.dom's FileSystemDirectoryHandle in some TS versions.
-  for await (const [name, handle] of (dir as unknown as AsyncIterable<[string, FileSystemHandle]>)) {
+  for await (const [name, handle] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
     const key = path ? `${path}/${name}` : name;
     if (handle.kind === 'directory') await walk(handle as FileSystemDirectoryHandle, key, out);
-    else if (!name.endsWith(PARTIAL)) {
+    else {
       const file = await (handle as FileSystemFileHandle).getFile();
       out.push({ key, size: file.size, lastModified: file.lastModified });
     }
   }
 }
 
+/**
+ * Before partials had a folder of their own, a download under way was `<key>.incomplete` beside
+ * the file, which cannot be told apart from a repo file of that name. Once per OPFS (until the
+ * marker is written) every such file under `models/` is deleted: a partial download starts
+ * again, a real file of that name is downloaded again, and neither is ever taken for the other.
+ */
+async function sweepLegacyPartials(root: FileSystemDirectoryHandle): Promise<void> {
+  let models: FileSystemDirectoryHandle;
+  try {
+    models = await root.getDirectoryHandle(MODELS);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  const sweep = async (dir: FileSystemDirectoryHandle): Promise<void> => {
+    const doomed: string[] = [];
+    for await (const [name, handle] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+      if (handle.kind === 'directory') await sweep(handle as FileSystemDirectoryHandle);
+      else if (name.endsWith(LEGACY_PARTIAL)) doomed.push(name);
+    }
+    for (const name of doomed) await dir.removeEntry(name);
+  };
+  await sweep(models);
+}
+
 function splitKey(key: string): string[] {
   const parts = key.split('/').filter(Boolean);
   if (parts.some((p) => p === '.' || p === '..')) throw new Error(`Invalid cache key: ${key}`);
   return parts;
+}
+
+const partialParts = (key: string) => [PARTIALS, ...splitKey(key)];
+
+/** How many leading parts of a key's path are the hub's folder (and `partials/` before it): 1 for `models/…`, 2 for `hubs/<hub>/…`, one more under partials/. */
+function hubFolderDepth(parts: string[]): number {
+  const at = parts[0] === PARTIALS ? 1 : 0;
+  return at + (parts[at] === MODELS ? 1 : 2);
+}
+
+/**
+ * A sync access handle on an OPFS file (undefined for a folder on disk, which gets a writable).
+ * The browser locks whole paths for a moment when a folder above is changed (another tab
+ * deleting a repo): such a refusal is waited out a few times before it is taken for an error.
+ */
+async function syncAccess(handle: SyncCapableHandle): Promise<SyncAccessHandle | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await handle.createSyncAccessHandle?.();
+    } catch (err) {
+      const name = (err as DOMException).name;
+      // Only OPFS files in a worker have sync access; a folder on disk gets a writable instead.
+      if (name === 'InvalidStateError' || name === 'NotSupportedError') return undefined;
+      if (name !== 'NoModificationAllowedError' || attempt >= 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
 }
 
 function isNotFound(err: unknown): boolean {

@@ -12,6 +12,11 @@ interface Meta {
 export const IDB_CHUNK = 8 * 1024 * 1024;
 
 const META = 'meta:';
+
+/** A chunk a file's metadata lists is not stored (or not whole): the file is not served with a hole in it. */
+export class MissingChunkError extends Error {
+  override name = 'MissingChunkError';
+}
 const chunkKey = (key: string, n: number) => `chunk:${key}#${n}`;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -37,9 +42,29 @@ export class IdbStore implements Store {
     return get<Meta>(META + key, this.db);
   }
 
-  private async blob(key: string, meta: Meta): Promise<Blob> {
+  /** The chunk records of a file, in order; a chunk missing or of another size than the metadata says is an error, never a hole. */
+  private async chunks(key: string, meta: Meta): Promise<Blob[]> {
     const parts = await Promise.all(meta.chunkSizes.map((_, n) => get<Blob>(chunkKey(key, n), this.db)));
-    return new Blob(parts.map((p) => p ?? new Blob()));
+    const bad = parts.findIndex((p, n) => !p || p.size !== meta.chunkSizes[n]);
+    if (bad >= 0) {
+      throw new MissingChunkError(`${key}: piece ${bad + 1} of ${parts.length} is missing from IndexedDB (deleted while it was being written?): download it again.`);
+    }
+    return parts as Blob[];
+  }
+
+  private async blob(key: string, meta: Meta): Promise<Blob> {
+    return new Blob(await this.chunks(key, meta));
+  }
+
+  /** The bytes of the partial's leading chunks that are really there (and the count of those chunks). */
+  private async validPrefix(key: string, meta: Meta): Promise<{ chunks: number; bytes: number }> {
+    let bytes = 0;
+    for (let n = 0; n < meta.chunkSizes.length; n++) {
+      const part = await get<Blob>(chunkKey(key, n), this.db);
+      if (!part || part.size !== meta.chunkSizes[n]) return { chunks: n, bytes };
+      bytes += part.size;
+    }
+    return { chunks: meta.chunkSizes.length, bytes };
   }
 
   async get(key: string): Promise<Blob | undefined> {
@@ -47,9 +72,10 @@ export class IdbStore implements Store {
     return meta?.complete ? this.blob(key, meta) : undefined;
   }
 
+  /** What a resumed download continues from: the partial's chunks that are really stored (not what its metadata claims). */
   async partialSize(key: string): Promise<number> {
     const meta = await this.meta(key);
-    return meta && !meta.complete ? sum(meta.chunkSizes) : 0;
+    return meta && !meta.complete ? (await this.validPrefix(key, meta)).bytes : 0;
   }
 
   async getPartial(key: string): Promise<Blob | undefined> {
@@ -59,7 +85,11 @@ export class IdbStore implements Store {
 
   async openPartial(key: string, offset: number): Promise<PartialWriter> {
     const old = await this.meta(key);
-    const sizes = old && !old.complete ? [...old.chunkSizes] : [];
+    // Chunks past the first missing one are of no use: the file resumes from the hole.
+    const sizes = old && !old.complete ? old.chunkSizes.slice(0, (await this.validPrefix(key, old)).chunks) : [];
+    if (sum(sizes) < offset) {
+      throw new MissingChunkError(`${key}: the partial download holds ${sum(sizes)} bytes, not the ${offset} to resume from.`);
+    }
     if (old?.complete) await this.delete(key);
     // Keep whole chunks below `offset`; the chunk it falls in becomes the pending buffer.
     let kept = 0;
@@ -72,7 +102,7 @@ export class IdbStore implements Store {
       pending = [new Uint8Array(await head!.slice(0, offset - kept).arrayBuffer())];
       pendingBytes = offset - kept;
     }
-    await delMany(sizes.slice(n).map((_, i) => chunkKey(key, n + i)), this.db);
+    await delMany((old?.chunkSizes ?? []).slice(n).map((_, i) => chunkKey(key, n + i)), this.db);
     const chunkSizes = sizes.slice(0, n);
     const save = () => set(META + key, { complete: false, chunkSizes, lastModified: Date.now() } satisfies Meta, this.db);
     await save();
@@ -100,9 +130,16 @@ export class IdbStore implements Store {
     };
   }
 
+  /** Marks the partial complete, after checking that every chunk its metadata lists is stored whole. */
   async complete(key: string): Promise<void> {
     const meta = await this.meta(key);
     if (!meta || meta.complete) throw new Error(`No partial file for ${key}`);
+    try {
+      await this.chunks(key, meta);
+    } catch (err) {
+      await this.delete(key); // what is left cannot be trusted: the next attempt starts again
+      throw err;
+    }
     await set(META + key, { ...meta, complete: true, lastModified: Date.now() }, this.db);
   }
 

@@ -5,7 +5,8 @@
 export type { Store, PartialWriter, StoredFile } from './store.ts';
 export { DirectoryStore } from './directory-store.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
-export { MODELS, repoKey, fileKey, refKey, manifestKey } from './layout.ts';
+export { MODELS, HUBS, hubFolder, repoKey, fileKey, refKey, manifestKey, aliasKey, parseKey, type ParsedKey } from './layout.ts';
+export { APP_FOLDER, MARKER_FILE, ForeignFolderError, MarkerMissingError } from './app-folder.ts';
 export {
   downloadToStore,
   DownloadSizeError,
@@ -16,8 +17,8 @@ export {
   type DownloadOptions,
   type DownloadReport,
 } from './download-to-store.ts';
-export { inventory, type CachedRepo, type CachedRevision, type CachedFile } from './inventory.ts';
-export { IdbStore, IDB_CHUNK } from './idb-store.ts';
+export { inventory, cacheRecords, type CachedRepo, type CachedRevision, type CachedFile } from './inventory.ts';
+export { IdbStore, IDB_CHUNK, MissingChunkError } from './idb-store.ts';
 export { LocalModelFolder, handleDir, filesDir, type Dir, type FoundHow } from './local-folder.ts';
 export { contentId, verifyFiles, type Mismatch } from './verify.ts';
 export { exportSnapshot, type ExportLayout } from './export.ts';

@@ -1,6 +1,8 @@
 // The engine's whole interface, documented here once. `Engine` (engine.ts) implements it in the
 // worker; the page's `EngineClient` (client.ts) is made from it over comlink.
 import type { ExportLayout, Mismatch } from '../cache/index.ts';
+import type { Deleted } from './cache-admin.ts';
+import type { HubTrust } from './hub-gate.ts';
 import type {
   BackendChoice, CachedRepo, DownloadedModel, EngineEvent, GeneratedImages, GenerateOptions, ModelCard, ModelSource, NetworkEntry, PreparedModel,
   StorageKind, WhoAmI,
@@ -19,8 +21,10 @@ export interface CacheFolder {
   permission: PermissionState;
 }
 
-/** What to delete from the cache: everything (nothing given), a repo, one commit of it, or one file. */
+/** What to delete from the cache: everything (no repo given), a repo of a hub, one commit of it, or one file. */
 export interface CacheTarget {
+  /** The hub the repo's files came from (its URL or origin, as the inventory says); default the official Hub. */
+  hub?: string;
   repo?: string;
   commit?: string;
   path?: string;
@@ -34,6 +38,8 @@ export interface VerifyReport {
 
 /** A cached commit to write into a folder the user picked, as a plain folder or in the Hugging Face cache layout. */
 export interface ExportRequest {
+  /** The hub the files came from (as the inventory says); default the official Hub. */
+  hub?: string;
   repo: string;
   commit: string;
   layout: ExportLayout;
@@ -89,6 +95,24 @@ export interface EngineApi {
    */
   signIn(hubUrl: string, token: string, remember: boolean): Promise<WhoAmI>;
 
+  /**
+   * Whether the engine will use this hub: the official Hub always; any other only once the person
+   * confirmed it (`confirmHub`). Until then every call that would reach it (`inspect`, `download`,
+   * `signIn`, …) throws `HubNotConfirmedError` and sends nothing. Throws `InvalidHubUrlError` for
+   * what is not an `http(s)` address.
+   */
+  hubStatus(hubUrl: string): Promise<HubTrust>;
+
+  /**
+   * The person confirmed, in the page, a hub other than the official one (shown by its origin, with
+   * the warning that tokens pasted are sent there): the engine uses it from now on, and remembers
+   * that on this device (per origin).
+   */
+  confirmHub(hubUrl: string): Promise<HubTrust>;
+
+  /** Stops using a confirmed hub (closing its model) until it is confirmed again. */
+  forgetHub(hubUrl: string): Promise<HubTrust>;
+
   /** Signs out of this Hub: drops the token from memory and deletes it from this device if it was remembered. */
   forgetToken(hubUrl: string): Promise<void>;
 
@@ -129,15 +153,18 @@ export interface EngineApi {
 
   /**
    * Deletes everything (no argument), a repo, one commit of it (its files, manifest and the refs
-   * pointing at it), or one file from the cache; closes the model first when it reads them.
+   * pointing at it), or one file from the cache; closes the model first when it reads them. Only
+   * what the app wrote is deleted (the records of its layout, never a folder wholesale; in a
+   * picked folder only while the app's marker file is there), holding the file locks so no
+   * download in another tab is writing them. Resolves with the files and bytes removed.
    */
-  deleteFromCache(target?: CacheTarget): Promise<void>;
+  deleteFromCache(target?: CacheTarget): Promise<Deleted>;
 
   /**
-   * Re-hashes every cached file of a repo against the Hub's ids (sha256 for LFS files, git blob id
+   * Re-hashes every cached file of a repo (of the official Hub, or of `hubUrl`) against the Hub's ids (sha256 for LFS files, git blob id
    * otherwise), like `hf cache verify`. Needs no network: the ids are in the cached manifests.
    */
-  verify(repo: string): Promise<VerifyReport>;
+  verify(repo: string, hubUrl?: string): Promise<VerifyReport>;
 
   /** Writes a cached commit into a folder the user chose, plain or in the Hugging Face cache layout; resolves with the paths written. */
   exportModel(request: ExportRequest): Promise<{ written: string[] }>;

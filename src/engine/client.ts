@@ -89,7 +89,7 @@ export class EngineClient {
    * {@inheritDoc EngineApi.deleteFromCache}
    * @throws Nothing of its own: a warm-up under way (it would hold these files) is stopped and waited for first.
    */
-  async deleteFromCache(target?: CacheTarget): Promise<void> {
+  async deleteFromCache(target?: CacheTarget): ReturnType<EngineApi['deleteFromCache']> {
     this.warming?.abort();
     await this.queue;
     return this.remote.deleteFromCache(target);

@@ -1,13 +1,14 @@
 import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type Store } from '../cache/index.ts';
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
-import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
+import { deleteFromCache, exportCommit, verifyRepo, type Deleted } from './cache-admin.ts';
 import { ensureModel, locate } from './ensure-model.ts';
 import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
+import { HubGate, type HubTrust } from './hub-gate.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
-import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
+import { DEFAULT_HUB_URL, hubOrigin, listRefs, modelPageUrl, OFFICIAL_HUB_ORIGIN, type WhoAmI } from '../hub/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
@@ -23,7 +24,9 @@ export class Engine implements EngineApi {
   private readonly tokens = new TokenKeeper();
   private local: LocalModelFolder[] = [];
   private readonly network = new NetworkLog();
-  private readonly fetch = this.network.wrap();
+  /** Which hubs may be asked anything: every request the engine makes passes it, before the log. */
+  private readonly hubs = new HubGate();
+  private readonly fetch = this.hubs.guard(this.network.wrap());
 
   private readonly storageSettings: StorageSettings;
 
@@ -70,8 +73,22 @@ export class Engine implements EngineApi {
     return this.local.map((l) => l.name);
   }
 
-  signIn(hubUrl: string, token: string, remember: boolean): Promise<WhoAmI> {
+  async signIn(hubUrl: string, token: string, remember: boolean): Promise<WhoAmI> {
+    await this.hubs.require(hubUrl);
     return this.tokens.signIn(hubUrl, token.trim(), remember, this.fetch);
+  }
+
+  hubStatus(hubUrl: string): Promise<HubTrust> {
+    return this.hubs.status(hubUrl);
+  }
+
+  confirmHub(hubUrl: string): Promise<HubTrust> {
+    return this.hubs.confirm(hubUrl);
+  }
+
+  async forgetHub(hubUrl: string): Promise<HubTrust> {
+    if (this.loaded && this.loaded.prepared.hub === hubOrigin(hubUrl)) await this.unload();
+    return this.hubs.forget(hubUrl);
   }
 
   forgetToken(hubUrl: string): Promise<void> {
@@ -92,13 +109,14 @@ export class Engine implements EngineApi {
 
   async inspect(source: ModelSource): Promise<ModelCard> {
     const revision = source.revision || 'main';
+    await this.hubs.require(source.hubUrl);
     await this.ready;
-    const cached = await cachedManifest(this.store, source.model, revision);
+    const cached = await cachedManifest(this.store, source.hubUrl, source.model, revision);
     if (!cached && source.offline) throw notCachedOffline(source.model, revision);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
     const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
     return {
-      model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
+      hub: m.hub, model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
       totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
     };
   }
@@ -108,8 +126,9 @@ export class Engine implements EngineApi {
   }
 
   async warmUp(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel | undefined> {
+    await this.hubs.require(source.hubUrl);
     await this.ready;
-    const cached = await cachedManifest(this.store, source.model, source.revision || 'main');
+    const cached = await cachedManifest(this.store, source.hubUrl, source.model, source.revision || 'main');
     if (!cached || (await locate(this.store, cached, this.local)).missing.length) return undefined;
     return this.withSignal(async (signal) => {
       const loaded = await this.load({ ...source, offline: true }, onEvent, signal);
@@ -127,7 +146,10 @@ export class Engine implements EngineApi {
   async download(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<DownloadedModel> {
     return this.withSignal(async (signal) => {
       const { manifest, offline, downloadedBytes, sources } = await this.ensure(source, onEvent, signal);
-      return { model: source.model, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes, files: filesWithSources(manifest, sources) };
+      return {
+        hub: manifest.hub, model: manifest.repo, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes,
+        files: filesWithSources(manifest, sources),
+      };
     });
   }
 
@@ -153,17 +175,18 @@ export class Engine implements EngineApi {
     return inventory(this.store);
   }
 
-  async deleteFromCache(target: CacheTarget = {}): Promise<void> {
+  async deleteFromCache(target: CacheTarget = {}): Promise<Deleted> {
     await this.ready;
     // The open model's sessions hold what was read from these files: close them first.
     const open = this.loaded?.prepared;
-    if (open && (!target.repo || (open.model === target.repo && (!target.commit || open.commit === target.commit)))) await this.unload();
+    const sameRepo = open && open.hub === hubOrigin(target.hub ?? DEFAULT_HUB_URL) && open.model === target.repo;
+    if (open && (!target.repo || (sameRepo && (!target.commit || open.commit === target.commit)))) await this.unload();
     return deleteFromCache(this.store, target);
   }
 
-  async verify(repo: string): Promise<VerifyReport> {
+  async verify(repo: string, hubUrl: string = DEFAULT_HUB_URL): Promise<VerifyReport> {
     await this.ready;
-    return verifyRepo(this.store, repo);
+    return verifyRepo(this.store, hubUrl, repo);
   }
 
   async exportModel(p: ExportRequest): Promise<{ written: string[] }> {
@@ -208,6 +231,7 @@ export class Engine implements EngineApi {
 
   private async ensure(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal) {
     const revision = source.revision || 'main';
+    await this.hubs.require(source.hubUrl);
     onEvent({ kind: 'status', message: `Looking up ${source.model}@${revision}…` });
     let last = 0;
     await this.ready;
@@ -247,7 +271,8 @@ export class Engine implements EngineApi {
     const revision = source.revision || 'main';
     const ensured = await this.ensure(source, onEvent, signal);
     const { manifest } = ensured;
-    const key = `${source.model}@${manifest.commit}`;
+    // The hub is part of what was opened: another hub's files under the same id and commit are other files.
+    const key = `${manifest.hub === OFFICIAL_HUB_ORIGIN ? '' : `${manifest.hub} `}${manifest.repo}@${manifest.commit}`;
     const backend = source.backend ?? 'auto';
     const gpuResident = source.gpuResident ?? true;
     if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {

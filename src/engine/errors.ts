@@ -3,7 +3,8 @@
 // front of the page: `explainError`. Imported by the page, so it stays light: no cache, no
 // onnxruntime (hence runtime/errors.ts directly rather than the runtime's door).
 import {
-  EntryNotFoundError, GatedRepoError, HubApiError, HubUnreachableError, InvalidTokenError, RateLimitError, RepoNotFoundError, RevisionNotFoundError,
+  EntryNotFoundError, GatedRepoError, HubApiError, HubNotConfirmedError, HubUnreachableError, InvalidHubUrlError, InvalidTokenError, RateLimitError,
+  RepoNotFoundError, RevisionNotFoundError,
 } from '../hub/index.ts';
 import { NonFiniteError } from '../diffusion/index.ts';
 import { Float16UnsupportedError, ModelTooLargeError, registerErrors } from '../runtime/errors.ts';
@@ -20,7 +21,7 @@ export class QuotaError extends Error {
 
 registerErrors({
   HubApiError, HubUnreachableError, RepoNotFoundError, RevisionNotFoundError, EntryNotFoundError, GatedRepoError, InvalidTokenError, RateLimitError,
-  QuotaError, NonFiniteError, Float16UnsupportedError, ModelTooLargeError,
+  QuotaError, NonFiniteError, Float16UnsupportedError, ModelTooLargeError, HubNotConfirmedError, InvalidHubUrlError,
 });
 
 /**
@@ -40,6 +41,8 @@ export type ExplainedError = { name: string; message: string } & (
   | { kind: 'invalid-token' }
   /** No such repo, or a private one: a token may help. */
   | { kind: 'repo-not-found' }
+  /** A hub other than the official one, not confirmed yet: nothing was sent to it; the page asks. */
+  | { kind: 'hub-unconfirmed'; origin: string }
   /** Cancelled by the person (what was downloaded is kept). */
   | { kind: 'cancelled' }
   /** Anything else: the message says it all. */
@@ -60,5 +63,6 @@ export function explainError(err: unknown): ExplainedError {
   if (err instanceof HubUnreachableError) return { ...base, kind: 'hub-unreachable' };
   if (err instanceof InvalidTokenError) return { ...base, kind: 'invalid-token' };
   if (err instanceof RepoNotFoundError) return { ...base, kind: 'repo-not-found' };
+  if (err instanceof HubNotConfirmedError) return { ...base, kind: 'hub-unconfirmed', origin: err.origin };
   return { ...base, kind: 'other' };
 }

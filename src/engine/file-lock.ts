@@ -8,3 +8,16 @@ export async function withFileLock(key: string, signal: AbortSignal | undefined,
   if (!locks) return fn();
   await locks.request(`diffusion-studio:${key}`, { signal }, fn);
 }
+
+/**
+ * Runs `fn` holding the locks of every key in `keys` (what a deletion removes), so no tab is
+ * writing any of them meanwhile: a download under way finishes its file first, and a download
+ * waiting for one finds it gone afterwards and starts it again. The locks are taken in one order
+ * (sorted), so two deletions cannot each hold what the other waits for; a download holds one
+ * lock at a time.
+ */
+export async function withFileLocks(keys: Iterable<string>, fn: () => Promise<void>): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  const take = (i: number): Promise<void> => (i === sorted.length ? fn() : withFileLock(sorted[i]!, undefined, () => take(i + 1)));
+  await take(0);
+}

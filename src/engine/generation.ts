@@ -104,7 +104,7 @@ export async function makeImages(
 /** One cached commit (plus files used in place from the user's folders) as the pipeline reads it. */
 export function cachedRepoReader(store: Store, manifest: Manifest, localFiles: Map<string, File>): RepoReader {
   const get = async (path: string) => {
-    const blob = localFiles.get(path) ?? (await store.get(fileKey(manifest.repo, manifest.commit, path)));
+    const blob = localFiles.get(path) ?? (await store.get(fileKey(manifest.hub, manifest.repo, manifest.commit, path)));
     if (!blob) throw new Error(`${path} is missing from the cache.`);
     return blob;
   };
@@ -127,6 +127,7 @@ export function filesWithSources(manifest: Manifest, sources: Record<string, str
 export function describeModel(open: OpenModel, manifest: Manifest, ensured: EnsureResult, revision: string): PreparedModel {
   const d = open.model.description;
   return {
+    hub: manifest.hub,
     model: manifest.repo,
     revision,
     commit: manifest.commit,

@@ -26,7 +26,7 @@ export async function saveStorageChoice(choice: StorageChoice): Promise<void> {
 }
 
 export function makeStore(choice: StorageChoice): Store {
-  if (choice.kind === 'folder' && choice.folder) return new DirectoryStore(Promise.resolve(choice.folder), 'folder');
+  if (choice.kind === 'folder' && choice.folder) return DirectoryStore.inPickedFolder(choice.folder);
   return choice.kind === 'opfs' && DirectoryStore.isOpfsAvailable() ? DirectoryStore.opfs() : new IdbStore();
 }
 
@@ -70,8 +70,11 @@ export class StorageSettings {
   /** Switches to another backend and saves the choice; `folder` is the folder the user picked. */
   async use(kind: StorageKind, folder?: FileSystemDirectoryHandle): Promise<StorageKind> {
     if (kind === 'folder' && !(folder ?? this.choice.folder)) throw new Error('Choose a folder first.');
-    this.choice = kind === 'folder' ? { kind, folder: folder ?? this.choice.folder } : { kind };
-    this.current = makeStore(this.choice);
+    const choice: StorageChoice = kind === 'folder' ? { kind, folder: folder ?? this.choice.folder } : { kind };
+    const store = makeStore(choice);
+    // A folder that cannot be used (one of the same name the app did not make) is refused before it is chosen.
+    if (store instanceof DirectoryStore && store.kind === 'folder') await store.open();
+    [this.choice, this.current] = [choice, store];
     await saveStorageChoice(this.choice);
     return this.kind;
   }

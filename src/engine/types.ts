@@ -5,6 +5,8 @@ export type { NetworkEntry } from './network-log.ts';
 export type { StorageKind } from './storage-choice.ts';
 export type { CachedRepo, CachedRevision, CachedFile } from '../cache/index.ts';
 export type { WhoAmI } from '../hub/index.ts';
+export type { HubTrust } from './hub-gate.ts';
+export type { Deleted } from './cache-admin.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {
@@ -57,6 +59,9 @@ export type EngineEvent =
 
 /** What a model is, before downloading it. */
 export interface ModelCard {
+  /** The origin of the hub it is on (`https://huggingface.co` for the official Hub). */
+  hub: string;
+  /** The repo id as the hub names it (which may differ in letter case from what was typed). */
   model: string;
   revision: string;
   commit: string;
@@ -73,6 +78,9 @@ export interface ModelCard {
 
 /** The model's files, complete in the cache. */
 export interface DownloadedModel {
+  /** The origin of the hub its files came from; the cache keeps each hub's files apart. */
+  hub: string;
+  /** The repo id as the hub names it. */
   model: string;
   revision: string;
   commit: string;

@@ -1,19 +1,25 @@
+import { checkHubUrl } from './hub-url.ts';
+
 /** Where the Hub is and who is asking. Every hub function takes these. */
 export interface HubOptions {
-  /** Base URL of the Hub, like `HF_ENDPOINT`. Default `https://huggingface.co`. */
+  /** Base URL of the Hub, like `HF_ENDPOINT`: an `http(s)` URL. Default `https://huggingface.co`. */
   hubUrl?: string;
   /** A Hugging Face access token (`hf_…`). Sent only to `hubUrl`'s origin. */
   accessToken?: string;
-  /** A fetch to use instead of the global one (tests, request logging). */
+  /** A fetch to use instead of the global one (tests, request logging, the engine's hub gate). */
   fetch?: typeof fetch;
 }
 
 /** The Hub used when `HubOptions.hubUrl` is not given. */
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
-/** The Hub's base URL without a trailing `/` (`DEFAULT_HUB_URL` when none is given). */
+/**
+ * The Hub's base URL without a trailing `/` (`DEFAULT_HUB_URL` when none is given). Every request
+ * URL and link is built from it, so it is where a hub that is not `http(s)` is refused.
+ * @throws InvalidHubUrlError for a `javascript:`, `data:`, … address, or one with credentials or a query.
+ */
 export function hubUrlOf(opts: HubOptions): string {
-  return (opts.hubUrl ?? DEFAULT_HUB_URL).replace(/\/+$/, '');
+  return checkHubUrl(opts.hubUrl ?? DEFAULT_HUB_URL);
 }
 
 /** A model's page on the Hub (license, access requests): `<hub>/<org>/<name>`. */

@@ -45,6 +45,21 @@ export class RateLimitError extends HubApiError {
   }
 }
 
+/**
+ * A hub other than the official one that the person has not confirmed: nothing was sent to it.
+ * The page shows its origin and asks before the engine makes any request there.
+ */
+export class HubNotConfirmedError extends Error {
+  override name = 'HubNotConfirmedError';
+  constructor(
+    message: string,
+    /** The hub's origin (`http://127.0.0.1:8411`). */
+    readonly origin: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Turns a failed Hub response into the matching typed error. */
 export async function toHubError(response: Response, url: string, what: string): Promise<HubApiError> {
   const code = response.headers.get('X-Error-Code') ?? undefined;

@@ -4,6 +4,7 @@
  */
 export { DEFAULT_HUB_URL, hubUrlOf, modelPageUrl, encodePath, type HubOptions } from './config.ts';
 export { authHeaders } from './request.ts';
+export { checkHubUrl, isHubUrl, hubOrigin, isOfficialHub, OFFICIAL_HUB_ORIGIN, InvalidHubUrlError } from './hub-url.ts';
 export * from './errors.ts';
 export { InvalidRepoIdError, isRepoId, checkRepoId, checkRevision, checkRepoPath, isCommit, checkCommit } from './repo-id.ts';
 export { modelInfo, type ModelInfo, type RepoFile } from './model-info.ts';

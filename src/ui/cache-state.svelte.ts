@@ -1,6 +1,8 @@
 // The cache as the page sees it, read once per refresh and shared by the cache panel and the
 // model picker ("downloaded"): the inventory, the browser's figures, where files are kept.
-import type { CachedRepo, CacheTarget, EngineClient, StorageKind } from '../engine/index.ts';
+import type { CachedRepo, CacheTarget, Deleted, EngineClient, StorageKind } from '../engine/index.ts';
+import { hubOrigin, isHubUrl } from '../hub/index.ts';
+import { formatBytes } from './format.ts';
 
 type Picker = { showDirectoryPicker(o: object): Promise<FileSystemDirectoryHandle> };
 /** Whether this browser lets the page pick a folder (File System Access API). */
@@ -18,7 +20,11 @@ export class CacheState {
   folder = $state.raw<{ name: string; permission: PermissionState }>();
   readonly bytes = $derived(this.repos.reduce((s, r) => s + r.bytes, 0));
 
-  constructor(private readonly engine: EngineClient) {}
+  constructor(
+    private readonly engine: EngineClient,
+    /** The hub in use: “downloaded” means from this hub. */
+    private readonly hubUrl: () => string,
+  ) {}
 
   /** Reads the inventory, the figures and the backend again (after anything that may change them). */
   async refresh(): Promise<void> {
@@ -27,15 +33,30 @@ export class CacheState {
     ]);
   }
 
-  /** Whether any file of this repo is in the cache. */
+  /** Whether any file of this repo, from the hub in use, is in the cache. */
   has(repo: string): boolean {
-    return this.repos.some((r) => r.repo === repo && r.bytes > 0);
+    const url = this.hubUrl();
+    const hub = isHubUrl(url) ? hubOrigin(url) : undefined;
+    return this.repos.some((r) => r.hub === hub && (r.repo === repo || r.aliases.includes(repo)) && r.bytes > 0);
   }
 
-  /** Deletes everything, a repo, a commit or a file. */
-  async remove(target?: CacheTarget): Promise<void> {
-    await this.engine.deleteFromCache(target);
+  /** What “Delete everything” would delete, as the inventory last read says: files, bytes, models. */
+  everything(): Deleted & { models: number } {
+    const files = this.repos.reduce((n, r) => n + r.revisions.reduce((m, v) => m + v.files.length, 0), 0);
+    return { files, bytes: this.bytes, models: this.repos.length };
+  }
+
+  /** Deletes everything, a repo, a commit or a file; resolves with what was deleted, in words. */
+  async remove(target?: CacheTarget): Promise<string> {
+    let said: string;
+    try {
+      const gone = await this.engine.deleteFromCache(target);
+      said = `Deleted ${gone.files} file${gone.files === 1 ? '' : 's'} (${formatBytes(gone.bytes)}).`;
+    } catch (err) {
+      said = (err as Error).message;
+    }
     await this.refresh();
+    return said;
   }
 
   /** Keeps model files elsewhere (asking for the folder when it is one); resolves with what went wrong, in words, or ''. */
@@ -57,18 +78,18 @@ export class CacheState {
   }
 
   /** Re-hashes a repo; resolves with the verdict in words. */
-  async verify(repo: string): Promise<string> {
-    const r = await this.engine.verify(repo);
+  async verify(repo: string, hub?: string): Promise<string> {
+    const r = await this.engine.verify(repo, hub);
     return r.mismatches.length
       ? `${r.mismatches.length} of ${r.checked} files do not match the Hub: ${r.mismatches.map((m) => m.path).join(', ')}. Delete them and download again.`
       : `All ${r.checked} files match the Hub's hashes.`;
   }
 
   /** Writes a commit into a folder the person picks; resolves with what happened, in words ('' when they closed the dialog). */
-  async exportTo(repo: string, commit: string, layout: 'hf-cache' | 'plain'): Promise<string> {
+  async exportTo(hub: string, repo: string, commit: string, layout: 'hf-cache' | 'plain'): Promise<string> {
     try {
       const target = await pickFolder('readwrite');
-      const { written } = await this.engine.exportModel({ repo, commit, layout, target });
+      const { written } = await this.engine.exportModel({ hub, repo, commit, layout, target });
       return `Wrote ${written.length} files into “${target.name}”.`;
     } catch (err) {
       return cancelled(err) ? '' : (err as Error).message;

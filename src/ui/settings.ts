@@ -1,5 +1,5 @@
 import type { Backend } from '../engine/index.ts';
-import { DEFAULT_HUB_URL, isRepoId } from '../hub/index.ts';
+import { checkHubUrl, DEFAULT_HUB_URL, isRepoId } from '../hub/index.ts';
 
 export const DEFAULT_MODEL = 'schmuell/sd-turbo-ort-web';
 
@@ -33,12 +33,26 @@ export function rememberModel(model: string): void {
   }
 }
 
+/**
+ * The hub a link names (`?hub=`), or the official Hub; `refused` says why a `hub` that is not an
+ * `http(s)` address (`javascript:…`, `data:…`) was not taken, so it never becomes a link or a request.
+ */
+export function hubFromLink(search: string = location.search): { hubUrl: string; refused?: string } {
+  const asked = new URLSearchParams(search).get('hub');
+  if (!asked) return { hubUrl: DEFAULT_HUB_URL };
+  try {
+    return { hubUrl: checkHubUrl(asked) };
+  } catch (err) {
+    return { hubUrl: DEFAULT_HUB_URL, refused: `The link names a hub that cannot be used — ${(err as Error).message} The official Hub is used instead.` };
+  }
+}
+
 /** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision` and `backend` query parameters. */
 export function initialSettings(search: string = location.search): Settings {
   const q = new URLSearchParams(search);
   const backend = q.get('backend');
   return {
-    hubUrl: q.get('hub') || DEFAULT_HUB_URL,
+    hubUrl: hubFromLink(search).hubUrl,
     model: q.get('model') || rememberedModel() || DEFAULT_MODEL,
     revision: q.get('revision') || 'main',
     backend: backend === 'webgpu' || backend === 'wasm' ? backend : 'auto',

@@ -7,17 +7,18 @@ import {
   EngineClient, explainError, type BackendChoice, type DownloadedModel, type EngineEvent, type ExplainedError, type FileProgress, type ModelCard,
   type ModelSource, type PreparedModel,
 } from '../engine/index.ts';
-import { InvalidTokenError } from '../hub/index.ts';
+import { DEFAULT_HUB_URL, InvalidTokenError } from '../hub/index.ts';
 import { CacheState } from './cache-state.svelte.ts';
 import { defaultGenerationSettings, generateOptions, randomSeed, settingsFromParameters, type ShownResult } from './generation-settings.ts';
 import type { HistoryEntry } from './history.ts';
 import { HistoryState } from './history-state.svelte.ts';
+import { HubState } from './hub-state.svelte.ts';
 import { latentsToRgba } from './latent-preview.ts';
 import { NetworkState } from './network-state.svelte.ts';
 import { PngTextTooLargeError, readTextChunks } from './png-text-chunks.ts';
 import { progressText, StepEta } from './progress-text.ts';
 import { resultShots, revokeShots } from './result-shots.ts';
-import { initialSettings, rememberModel } from './settings.ts';
+import { hubFromLink, initialSettings, rememberModel } from './settings.ts';
 import { TokenState } from './token-state.svelte.ts';
 
 /** Whether the chosen model was got ready in the background (see `Studio.warmUp`). */
@@ -84,6 +85,8 @@ export class Studio {
   folders = $state<string[]>([]);
 
   readonly cache: CacheState;
+  /** The hub: the official one, or one a link named that the person confirms first. */
+  readonly hub: HubState;
   readonly history = new HistoryState();
   readonly token: TokenState;
   readonly network: NetworkState;
@@ -93,14 +96,47 @@ export class Studio {
   private readonly steps = new StepEta();
 
   constructor() {
-    this.cache = new CacheState(this.engine);
+    this.cache = new CacheState(this.engine, () => this.settings.hubUrl);
     this.network = new NetworkState(this.engine);
+    this.hub = new HubState(this.engine, () => this.settings.hubUrl);
+    this.hub.refused = hubFromLink().refused ?? '';
     this.token = new TokenState(this.engine, () => this.settings.hubUrl, () => void this.inspect());
     this.engine.backend().then((b) => (this.backendChoice = b));
-    void this.token.load();
     void this.history.load();
     void this.cache.refresh();
-    void this.inspect();
+    void this.useHub();
+  }
+
+  /** Reads whether the hub may be used; if it may, who is signed in there and what the model is. */
+  private async useHub(): Promise<void> {
+    await this.hub.load().catch((err) => (this.cardError = (err as Error).message));
+    if (this.hub.asking) return;
+    await this.token.load();
+    await this.inspect();
+  }
+
+  /** The person confirmed the hub the link named: use it. */
+  async confirmHub(): Promise<void> {
+    await this.hub.confirm();
+    await this.useHub();
+  }
+
+  /** The person chose the official Hub instead of the one the link named (the link's `hub` is dropped from the address). */
+  async useOfficialHub(): Promise<void> {
+    this.settings.hubUrl = DEFAULT_HUB_URL;
+    const url = new URL(location.href);
+    url.searchParams.delete('hub');
+    history.replaceState(history.state, '', url);
+    this.readiness = undefined;
+    await this.useHub();
+  }
+
+  /** The person stopped using the hub a link named: it is asked about again before anything is sent there. */
+  async stopUsingHub(): Promise<void> {
+    await this.hub.forget();
+    this.card = undefined;
+    this.readiness = undefined;
+    await this.refreshViews();
   }
 
   /** What the engine is asked about. */
@@ -112,6 +148,10 @@ export class Studio {
   /** License, gating and size before anything is downloaded (no request when cached); a cached model is warmed up. */
   async inspect(): Promise<void> {
     this.cardError = '';
+    if (this.hub.asking) {
+      this.card = undefined;
+      return;
+    }
     try {
       this.card = await this.engine.inspect(this.source());
       if (this.card.cached) void this.warmUp();
@@ -264,6 +304,7 @@ export class Studio {
     this.steps.seconds = undefined;
     const current = (this.controller = new AbortController());
     try {
+      this.hub.require();
       await work(current.signal);
     } catch (err) {
       if (current.signal.reason === 'pause') {

@@ -1,6 +1,7 @@
 // The Hugging Face token as the page handles it: the field's text until it is used (then
 // cleared: the engine holds the token, and the disk only if asked), and who is signed in.
 import type { EngineClient, WhoAmI } from '../engine/index.ts';
+import { HubNotConfirmedError } from '../hub/index.ts';
 
 export class TokenState {
   /** What is typed in the token field. */
@@ -42,17 +43,20 @@ export class TokenState {
     if (!this.typed.trim()) return true;
     this.checking = true;
     this.message = '';
+    let keep = false;
     try {
       this.who = await this.engine.signIn(this.hubUrl(), this.typed, this.remember);
       this.remembered = this.remember;
       this.onChange();
       return true;
     } catch (err) {
+      // A hub not confirmed yet was sent nothing: the token stays in the field for after the answer.
+      keep = err instanceof HubNotConfirmedError;
       this.who = undefined;
       this.message = (err as Error).message;
       return false;
     } finally {
-      this.typed = '';
+      if (!keep) this.typed = '';
       this.checking = false;
     }
   }

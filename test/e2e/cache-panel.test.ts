@@ -7,6 +7,8 @@ import { act } from '../support/app-driver.ts';
 import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
 import { opfsFiles, opfsSha256 } from '../support/opfs.ts';
+import { fileKey, parseKey } from '../../src/cache/layout.ts';
+import { MARKER_FILE } from '../../src/cache/app-folder.ts';
 
 const e2e = useE2e({ params: { backend: 'wasm' } });
 let hub: Hub;
@@ -26,18 +28,33 @@ const opfsText = (key: string) =>
   }, key);
 const usage = () => page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 const panelFiles = () => page.locator('[data-testid="cache-file"] td:first-child').allTextContents();
+/** The cached files in the page's OPFS, read back through the layout: `{ commit, path }` of each. */
+const cachedOnDisk = async () =>
+  Object.keys(await opfsFiles(page)).flatMap((k) => {
+    const p = parseKey(k);
+    return p?.kind === 'file' ? [{ commit: p.commit, path: p.path, hub: p.hub }] : [];
+  });
+/** “Delete everything”, answered yes. */
+async function deleteEverything() {
+  await page.getByTestId('delete-all').click();
+  await page.getByTestId('delete-all-confirm').click();
+  await page.waitForSelector('[data-testid="delete-result"]');
+}
 
 describe('cache panel', () => {
   it('lists the cached model by repo, commit, ref and file with sizes', async () => {
     expect(await act(page, 'download')).toBeUndefined();
     const panel = page.getByTestId('cache-panel');
     await expect.poll(panelFiles).toContain('unet/model.onnx');
-    const onDisk = Object.entries(await opfsFiles(page)).filter(([k]) => /\/[0-9a-f]{40}\//.test(k));
-    expect((await panelFiles()).sort()).toEqual(onDisk.map(([k]) => k.split('/').slice(4).join('/')).sort());
-    const commit = onDisk[0][0].split('/')[3];
+    const onDisk = await cachedOnDisk();
+    expect((await panelFiles()).sort()).toEqual(onDisk.map((f) => f.path).sort());
+    expect(new Set(onDisk.map((f) => f.hub))).toEqual(new Set([hub.url]));
+    const commit = onDisk[0].commit;
     const text = (await panel.textContent())!;
     expect(text).toContain(MODEL);
     expect(text).toContain(`commit ${commit.slice(0, 12)} (main)`);
+    // Not the official Hub's: the panel says which hub the files came from.
+    expect(await page.getByTestId('cache-hub').textContent()).toBe(`from ${hub.url}`);
     expect(text).toContain("Stored in this browser's private storage");
     expect(await page.getByTestId('storage-usage').textContent()).toMatch(/This site uses .+ of the .+ the browser allows it/);
   });
@@ -52,12 +69,13 @@ describe('cache panel', () => {
     expect(Object.keys(await opfsFiles(page)).some((k) => k.endsWith('/unet/model.onnx'))).toBe(false);
     const afterFile = await usage();
     expect(before - afterFile).toBeGreaterThan(30_000_000);
-    await page.getByTestId('delete-all').click();
+    await deleteEverything();
     await expect.poll(panelFiles).toEqual([]);
     // What is left after the UNet is ~1 MB, less than the IndexedDB writes (network log) that land
     // meanwhile, so usage is compared with the figure before any deletion; OPFS itself must be empty.
     expect(await usage()).toBeLessThan(before - 30_000_000);
-    expect(Object.keys(await opfsFiles(page))).toEqual([]);
+    // Only the app's marker is left, and no empty folder (opfsFiles lists files).
+    expect(Object.keys(await opfsFiles(page))).toEqual([MARKER_FILE]);
   });
 
   it('the next generate downloads again what was deleted', async () => {
@@ -91,7 +109,7 @@ describe('cache panel', () => {
   });
 
   it('Export writes the Hugging Face cache layout and a plain folder (an OPFS folder stands in for the picked one)', async () => {
-    const commit = Object.keys(await opfsFiles(page)).find((k) => k.endsWith('/unet/model.onnx'))!.split('/')[3];
+    const commit = (await cachedOnDisk()).find((f) => f.path === 'unet/model.onnx')!.commit;
     /** Clicks an Export button, with the folder the person would pick; resolves with how many files it says it wrote. */
     const exportInto = async (button: string, folder: string) => {
       await page.evaluate((name) => {
@@ -106,7 +124,7 @@ describe('cache panel', () => {
     const files = await opfsFiles(page);
     const base = 'export-hf/models--tiny--sd-turbo-tiny';
     expect(await opfsText('export-hf/models--tiny--sd-turbo-tiny/refs/main')).toBe(commit);
-    const unetSha = await opfsSha256(page, `models/${MODEL}/${commit}/unet/model.onnx`);
+    const unetSha = await opfsSha256(page, fileKey(hub.url, MODEL, commit, 'unet/model.onnx'));
     expect(await opfsSha256(page, `${base}/snapshots/${commit}/unet/model.onnx`)).toBe(unetSha);
     expect(files[`${base}/blobs/${unetSha}`]).toBe(files[`${base}/snapshots/${commit}/unet/model.onnx`]);
     expect(await opfsSha256(page, 'export-plain/unet/model.onnx')).toBe(unetSha);

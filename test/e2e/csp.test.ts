@@ -6,7 +6,7 @@
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
-import { useE2e } from '../support/e2e.ts';
+import { confirmHub, useE2e } from '../support/e2e.ts';
 
 const e2e = useE2e({ params: { backend: 'wasm' } });
 let context: BrowserContext;
@@ -61,6 +61,7 @@ describe('Content-Security-Policy', () => {
     const workerCsp: (string | undefined)[] = [];
     page.on('response', (r) => r.url().includes('/assets/worker') && workerCsp.push(r.headers()['content-security-policy']));
     await page.goto(e2e.url());
+    await confirmHub(page);
     expect(await act(page, 'generate', { prompt: 'cold', seed: 1 })).toBeUndefined();
     expect(await page.getByTestId('download-image').count()).toBe(1);
     const coldWorker = await seen.inWorkers();
@@ -83,10 +84,12 @@ describe('Content-Security-Policy', () => {
     expect(outcome).not.toBe('sent');
     await expect.poll(seen.events).toContainEqual('connect-src https://example.com/collect?x=1');
 
-    // The engine (a worker with the header's policy) asked to use a hub the policy does not list.
+    // The engine (a worker with the header's policy) asked to use a hub the policy does not list,
+    // once the person confirmed it (before that the engine sends nothing: hubs.test.ts).
     const other = await context.newPage();
     const otherSeen = watch(other);
     await other.goto(e2e.url({ hub: 'https://example.com', model: 'elsewhere/not-cached' }));
+    await confirmHub(other);
     await expect.poll(() => otherSeen.workers.length).toBe(1);
     expect(await act(other, 'download')).toBeTruthy();
     const inWorker = await otherSeen.inWorkers();

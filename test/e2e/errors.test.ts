@@ -7,7 +7,7 @@ import type { BrowserContext } from 'playwright-core';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { act, waitForPartial } from '../support/app-driver.ts';
 import { copyStandIn, TINY as MODEL, useE2e } from '../support/e2e.ts';
-import { opfsFiles } from '../support/opfs.ts';
+import { cachedFiles, opfsFiles, partialSize } from '../support/opfs.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
 
 const e2e = useE2e({
@@ -31,7 +31,7 @@ beforeEach(async () => {
 
 const fileRequests = () => hub.log.filter((r) => r.server === 'cdn' || /\/(resolve|resolve-cache)\//.test(r.url));
 const unetGets = () => hub.log.filter((r) => r.server === 'cdn' && r.path === 'unet/model.onnx' && r.method === 'GET');
-const unetPartial = (files: Record<string, number>) => Object.entries(files).find(([k]) => k.endsWith('/unet/model.onnx.incomplete'))?.[1];
+const unetPartial = (files: Record<string, number>) => partialSize(files, 'unet/model.onnx');
 
 /**
  * Opens the app and starts a download that stops after the UNet's first 6 MB (the server holds
@@ -45,7 +45,7 @@ async function downloadUnderWay() {
   return page;
 }
 
-const completeUnet = (files: Record<string, number>) => Object.keys(files).filter((k) => k.endsWith('/unet/model.onnx'));
+const completeUnet = (files: Record<string, number>) => Object.keys(cachedFiles(files)).filter((k) => k.endsWith('/unet/model.onnx'));
 
 describe('bad input gets a clear message and loses nothing', () => {
   it('hub unreachable and nothing cached', async () => {

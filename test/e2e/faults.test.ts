@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { act, waitForPartial } from '../support/app-driver.ts';
 import { TINY as MODEL, UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { clearOpfs, opfsFiles, opfsSha256 } from '../support/opfs.ts';
+import { cachedFiles, clearOpfs, opfsFiles, opfsSha256, partialSize } from '../support/opfs.ts';
 
 const UNET = 'unet/model.onnx';
 const TRIALS = Number(process.env.FAULT_TRIALS || 20);
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 const unetGets = () => hub.log.filter((r) => r.server === 'cdn' && r.path === UNET && r.method === 'GET');
-const unetKey = async () => Object.keys(await opfsFiles(page)).find((k) => k.endsWith(`/${UNET}`));
+const unetKey = async () => Object.keys(cachedFiles(await opfsFiles(page))).find((k) => k.endsWith(`/${UNET}`));
 
 /** Empty cache, given faults, one download; returns the error (if any) and what the UNet cost. */
 async function trial(faults: Parameters<Hub['faults']['set']>[0]) {
@@ -46,7 +46,7 @@ async function trial(faults: Parameters<Hub['faults']['set']>[0]) {
 /** Sizes of the model's files, from one clean download. */
 async function opfsFilesAfterCleanDownload(): Promise<Record<string, number>> {
   await trial([]);
-  return Object.fromEntries(Object.entries(await opfsFiles(page)).filter(([k]) => /\/[0-9a-f]{40}\//.test(k)));
+  return Object.fromEntries(Object.entries(cachedFiles(await opfsFiles(page))).filter(([k]) => /\/[0-9a-f]{40}\//.test(k)));
 }
 
 describe('downloads that survive faults', () => {
@@ -130,7 +130,7 @@ describe('downloads that survive faults', () => {
     await page.reload();
     await expect.poll(() => unetGets()[0]?.endTime ?? 0, UNTIL_TEST_TIMEOUT).toBeGreaterThan(0);
     const first = unetGets()[0].bytesSent;
-    const partial = Object.entries(await opfsFiles(page)).find(([k]) => k.endsWith(`/${UNET}.incomplete`))![1];
+    const partial = partialSize(await opfsFiles(page), UNET)!;
     expect(await act(page, 'download')).toBeUndefined();
     const second = unetGets()[1];
     expect(second.range).toBe(`bytes=${partial}-`);

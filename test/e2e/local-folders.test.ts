@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
 import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { opfsFiles } from '../support/opfs.ts';
+import { cachedFiles, opfsFiles } from '../support/opfs.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
 
@@ -53,7 +53,7 @@ async function generateAndCheck(page: Page, folderName: string, how: string) {
   for (const p of LOCAL) expect(sources[p]).toBe(`folder “${folderName}” (${how})`);
   expect(sources['vae_decoder/model.onnx']).toBe('download');
   // Used in place: nothing found locally was copied into the cache.
-  const cached = Object.keys(await opfsFiles(page)).filter((k) => k.startsWith('models/') && /\/[0-9a-f]{40}\//.test(k));
+  const cached = Object.keys(cachedFiles(await opfsFiles(page))).filter((k) => /\/[0-9a-f]{40}\//.test(k));
   for (const p of LOCAL) expect(cached.some((k) => k.endsWith(`/${p}`))).toBe(false);
   const diff = pixelDiff((await resultPixels(page)).data, reference);
   expect(Math.max(...diff.mean)).toBeLessThanOrEqual(1);

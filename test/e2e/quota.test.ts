@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
-import { opfsFiles } from '../support/opfs.ts';
+import { repoKey } from '../../src/cache/layout.ts';
+import { cachedFiles, isPartial, opfsFiles } from '../support/opfs.ts';
 import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 
 const e2e = useE2e({ params: { backend: 'wasm' } });
@@ -24,11 +25,12 @@ describe('quota', () => {
     expect(error).toContain('Private (incognito) windows keep storage in memory with a far smaller limit');
     expect(error).toMatch(/what was already downloaded is kept \(\d+\.\d MB still to go\)/);
     const files = await opfsFiles(page);
-    for (const [key, size] of Object.entries(files)) {
-      const m = key.match(/^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/(.+)$/);
-      if (m && !m[1].endsWith('.incomplete')) expect(size, key).toBe((await stat(join(e2e.root, MODEL, m[1]))).size);
+    const repo = repoKey(e2e.hub.url, MODEL);
+    for (const [key, size] of Object.entries(cachedFiles(files))) {
+      const m = key.startsWith(`${repo}/`) ? /^[0-9a-f]{40}\/(.+)$/.exec(key.slice(repo.length + 1)) : null;
+      if (m) expect(size, key).toBe((await stat(join(e2e.root, MODEL, m[1]))).size);
     }
-    const kept = Object.entries(files).filter(([k]) => k.endsWith('.incomplete')).reduce((s, [, n]) => s + n, 0);
+    const kept = Object.entries(files).filter(([k]) => isPartial(k)).reduce((s, [, n]) => s + n, 0);
     expect(kept).toBeGreaterThan(0);
     // "Free room" opens the cache panel (even when folded) and moves the focus there.
     await page.locator('[data-testid="cache-panel"] > summary').click();

@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
 import { launchChromium } from '../support/browser.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { TINY as MODEL, useE2e } from '../support/e2e.ts';
-import { opfsFiles } from '../support/opfs.ts';
+import { confirmHub, TINY as MODEL, useE2e } from '../support/e2e.ts';
+import { isPartial, opfsFiles } from '../support/opfs.ts';
+import { refKey, repoKey } from '../../src/cache/layout.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
 
@@ -28,6 +29,7 @@ const fileDownloads = (h: Hub) => h.log.filter((r) => r.server === 'cdn' || /\/(
 async function open(context: BrowserContext, params: Record<string, string> = {}): Promise<Page> {
   const page = await context.newPage();
   await page.goto(e2e.url(params));
+  await confirmHub(page);
   return page;
 }
 
@@ -63,9 +65,12 @@ describe('walking slice in Chromium with WebGPU', () => {
     const keys = Object.keys(await opfsFiles(page));
     const commit = hub.log.find((r) => r.url.includes('/revision/'))!;
     expect(commit).toBeTruthy();
-    expect(keys.some((k) => /^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/unet\/model\.onnx$/.test(k))).toBe(true);
-    expect(keys).toContain('models/tiny/sd-turbo-tiny/refs/main');
-    expect(keys.filter((k) => k.endsWith('.incomplete'))).toEqual([]);
+    // In the local hub's own folder of the cache (hubs/http_127.0.0.1_<port>/…): it is not the official Hub.
+    const repo = repoKey(hub.url, MODEL);
+    expect(repo).toMatch(/^hubs\/http_127\.0\.0\.1_\d+\/tiny\/sd-turbo-tiny$/);
+    expect(keys.some((k) => k.startsWith(`${repo}/`) && /^[0-9a-f]{40}\/unet\/model\.onnx$/.test(k.slice(repo.length + 1)))).toBe(true);
+    expect(keys).toContain(refKey(hub.url, MODEL, 'main'));
+    expect(keys.filter(isPartial)).toEqual([]);
     await page.close();
   });
 
@@ -109,9 +114,11 @@ describe('walking slice in Chromium with WebGPU', () => {
   it('with the hub unreachable, uses the cached commit', async () => {
     // Which commit is used is the engine's choice, not the backend's: on the CPU backend (wasm),
     // which opens the model far sooner than WebGPU on SwiftShader; its image is the reference's
-    // (±1, as without WebGPU below).
-    const page = await open(context, { hub: 'http://127.0.0.1:9', backend: 'wasm' });
-    await generate(page);
+    // (±1, as without WebGPU below). The hub's connections are refused (for the page and its workers).
+    const refuse = `${hub.url}/**`;
+    await context.route(refuse, (route) => route.abort('connectionrefused'));
+    const page = await open(context, { backend: 'wasm' });
+    await generate(page).finally(() => context.unroute(refuse));
     expect(await page.getByTestId('model-info').textContent()).toContain('Hub unreachable');
     expect(await page.getByTestId('backend').textContent()).toBe('wasm');
     expect(Math.max(...pixelDiff((await resultPixels(page)).data, reference.image.data).max)).toBeLessThanOrEqual(1);
@@ -119,7 +126,7 @@ describe('walking slice in Chromium with WebGPU', () => {
   });
 
   it('talks to no origin but the app, the hub and its CDN', () => {
-    const allowed = new Set([e2e.appUrl, hub.url, hub.cdnUrl, 'http://127.0.0.1:9'].map((u) => new URL(u).origin));
+    const allowed = new Set([e2e.appUrl, hub.url, hub.cdnUrl].map((u) => new URL(u).origin));
     const others = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && !allowed.has(new URL(u).origin));
     expect(requests.length).toBeGreaterThan(5);
     expect(others).toEqual([]);

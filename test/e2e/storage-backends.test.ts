@@ -7,7 +7,10 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { opfsFiles } from '../support/opfs.ts';
+import { idbChunks } from '../support/idb.ts';
+import { cachedFiles, opfsFiles } from '../support/opfs.ts';
+import { APP_FOLDER, MARKER_FILE } from '../../src/cache/app-folder.ts';
+import { repoKey } from '../../src/cache/layout.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
 import { TINY as MODEL, UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
@@ -23,32 +26,6 @@ beforeAll(async () => {
   page = await e2e.open(await e2e.newContext());
 });
 
-/** Sizes of the chunk records of every file in the IndexedDB backend. */
-function idbChunks(p: Page): Promise<Record<string, number[]>> {
-  return p.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((ok, fail) => {
-      const r = indexedDB.open('diffusion-studio-files');
-      r.onsuccess = () => ok(r.result);
-      r.onerror = () => fail(r.error);
-    });
-    const store = db.transaction('files').objectStore('files');
-    const all = await new Promise<[IDBValidKey[], unknown[]]>((ok) => {
-      const k = store.getAllKeys();
-      k.onsuccess = () => {
-        const v = store.getAll();
-        v.onsuccess = () => ok([k.result, v.result]);
-      };
-    });
-    const out: Record<string, number[]> = {};
-    all[0].forEach((key, i) => {
-      const m = String(key).match(/^chunk:(.*)#(\d+)$/);
-      if (m) (out[m[1]] ??= [])[Number(m[2])] = (all[1][i] as Blob).size;
-    });
-    db.close();
-    return out;
-  });
-}
-
 const fileDownloads = () => hub.log.filter((r) => r.server === 'cdn' || /\/(resolve|resolve-cache)\//.test(r.url));
 
 describe('IndexedDB backend', () => {
@@ -62,7 +39,7 @@ describe('IndexedDB backend', () => {
     const unet = Object.entries(chunks).find(([k]) => k.endsWith('/unet/model.onnx'))![1];
     expect(unet.length).toBe(5); // 35.6 MB in 8 MiB pieces
     expect(Math.max(...Object.values(chunks).flat())).toBeLessThanOrEqual(8 * 1024 * 1024);
-    expect(Object.keys(await opfsFiles(page)).filter((k) => k.startsWith('models/'))).toEqual([]);
+    expect(Object.keys(cachedFiles(await opfsFiles(page)))).toEqual([]);
     first = (await resultPixels(page)).data;
     const ref = await referenceImage(repoDir, { prompt: 'a photo of a cat', seed: 99, steps: 1 });
     const diff = pixelDiff(first, ref.image.data);
@@ -81,6 +58,7 @@ describe('IndexedDB backend', () => {
 
   it('resumes a cancelled download from the chunks already stored', async () => {
     await page.getByTestId('delete-all').click();
+    await page.getByTestId('delete-all-confirm').click();
     await expect.poll(() => idbChunks(page)).toEqual({});
     // The server sends 20 MB of the UNet and then holds the connection: cancelled surely mid-download,
     // once two 8 MiB chunks are stored.
@@ -122,8 +100,11 @@ describe('a folder the user picked as the cache (an OPFS folder stands in for sh
       expect(await p.getByTestId('storage-backend').inputValue()).toBe('folder');
       expect(await act(p, 'download')).toBeUndefined();
       const files = Object.keys(await opfsFiles(p));
-      expect(files.some((k) => /^my-models\/models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/unet\/model\.onnx$/.test(k))).toBe(true);
-      expect(files.filter((k) => k.startsWith('models/'))).toEqual([]);
+      // In the app's own folder inside the picked one, marked as the app's, in the local hub's folder of the cache.
+      const repo = `my-models/${APP_FOLDER}/${repoKey(hub.url, MODEL)}`;
+      expect(files).toContain(`my-models/${APP_FOLDER}/${MARKER_FILE}`);
+      expect(files.some((k) => k.startsWith(`${repo}/`) && /^[0-9a-f]{40}\/unet\/model\.onnx$/.test(k.slice(repo.length + 1)))).toBe(true);
+      expect(Object.keys(cachedFiles(await opfsFiles(p)))).toEqual([]);
       await p.reload();
       hub.clearLog();
       expect(await act(p, 'download')).toBeUndefined();
@@ -131,5 +112,90 @@ describe('a folder the user picked as the cache (an OPFS folder stands in for sh
     } finally {
       await ctx.close();
     }
+  });
+});
+
+/** Every file under `folder` of the page's OPFS (the folder a person would have picked), path → its text (a big file: its size). */
+const folderTexts = (p: Page, folder: string) =>
+  p.evaluate(async (name) => {
+    const out: Record<string, string> = {};
+    const walk = async (dir: FileSystemDirectoryHandle, path: string): Promise<void> => {
+      for await (const [n, h] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+        if (h.kind === 'directory') await walk(h as FileSystemDirectoryHandle, `${path}${n}/`);
+        else {
+          const file = await (h as FileSystemFileHandle).getFile();
+          out[path + n] = file.size < 65536 ? await file.text() : `${file.size} bytes`;
+        }
+      }
+    };
+    await walk(await (await navigator.storage.getDirectory()).getDirectoryHandle(name), '');
+    return out;
+  }, folder);
+
+/** Writes `files` (path → text) into a folder of the page's OPFS and makes it the one “picked” from now on. */
+const pickedFolderWith = (p: Page, folder: string, files: Record<string, string>) =>
+  p.evaluate(
+    async ([name, files]) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle(name, { create: true });
+      for (const [path, text] of Object.entries(files)) {
+        const parts = path.split('/');
+        let dir = root;
+        for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+        const w = await (await dir.getFileHandle(parts.at(-1)!, { create: true })).createWritable();
+        await w.write(text);
+        await w.close();
+      }
+      (globalThis as any).showDirectoryPicker = async () => root;
+    },
+    [folder, files] as const,
+  );
+
+describe('“Delete everything” in a folder the user picked (an OPFS folder stands in for showDirectoryPicker)', () => {
+  const SHA = '0123456789abcdef0123456789abcdef01234567';
+  // A ComfyUI / A1111 folder has a models/ of its own; here also one laid out as an earlier
+  // version of this app wrote it (models/<org>/<name>/<commit>/…, refs), which is not used or deleted.
+  const theirs = {
+    'models/keep.txt': 'the user’s own file',
+    [`models/org/name/${SHA}/unet/model.onnx`]: 'the user’s own weights',
+    'models/org/name/refs/main': SHA,
+    [`models/tiny/sd-turbo-tiny/${SHA}/unet/model.onnx`]: 'left by an earlier version of the app',
+    'models/tiny/sd-turbo-tiny/refs/main': SHA,
+    'notes.txt': 'not the app’s either',
+  };
+
+  it('asks first with the count and size, then deletes only what the app downloaded: the folder’s own models/ survives byte for byte', async () => {
+    const p = await e2e.open(await e2e.newContext());
+    await pickedFolderWith(p, 'ComfyUI', theirs);
+    await p.getByTestId('storage-backend').selectOption('folder');
+    await expect.poll(() => p.getByTestId('cache-location').textContent()).toContain('Stored in the folder “ComfyUI” you chose');
+    expect(await act(p, 'download')).toBeUndefined();
+    const before = await folderTexts(p, 'ComfyUI');
+    const ours = Object.keys(before).filter((k) => k.startsWith(`${APP_FOLDER}/`) && k !== `${APP_FOLDER}/${MARKER_FILE}`);
+    expect(ours.length).toBeGreaterThan(5);
+    // The panel lists the model it downloaded, not the folder's own models/ (not even the old layout's).
+    expect(await p.locator('[data-testid="cache-repo"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-repo')))).toEqual([MODEL]);
+
+    await p.getByTestId('delete-all').click();
+    const question = (await p.getByTestId('delete-all-question').textContent())!;
+    const files = await p.locator('[data-testid="cache-file"]').count();
+    expect(question).toMatch(new RegExp(`^\\s*Delete ${files} files \\(\\d+(\\.\\d)? MB\\) of 1 model\\?`));
+    expect(question).toContain('nothing outside diffusion-studio-cache/ in “ComfyUI”');
+    // Nothing is deleted before the answer.
+    expect(await folderTexts(p, 'ComfyUI')).toEqual(before);
+    await p.getByTestId('delete-all-confirm').click();
+    await expect.poll(() => p.getByTestId('delete-result').textContent()).toMatch(new RegExp(`^Deleted ${files} files \\(`));
+
+    const after = await folderTexts(p, 'ComfyUI');
+    for (const [path, text] of Object.entries(theirs)) expect(after[path], path).toBe(text);
+    expect(Object.keys(after).sort()).toEqual([...Object.keys(theirs), `${APP_FOLDER}/${MARKER_FILE}`].sort());
+  });
+
+  it('a diffusion-studio-cache/ the app did not make (no marker) is refused, not used or deleted', async () => {
+    const p = await e2e.open(await e2e.newContext());
+    await pickedFolderWith(p, 'Shared', { [`${APP_FOLDER}/${SHA}.txt`]: 'someone else’s', 'models/keep.txt': 'mine' });
+    await p.getByTestId('storage-backend').selectOption('folder');
+    await expect.poll(() => p.locator('[data-testid="cache-panel"] .bad').textContent()).toContain(`already has a “${APP_FOLDER}” folder that this app did not make`);
+    expect(await p.getByTestId('storage-backend').inputValue()).toBe('opfs');
+    expect(await folderTexts(p, 'Shared')).toEqual({ [`${APP_FOLDER}/${SHA}.txt`]: 'someone else’s', 'models/keep.txt': 'mine' });
   });
 });

@@ -9,6 +9,7 @@ import { act } from '../support/app-driver.ts';
 import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
 import { opfsSha256 } from '../support/opfs.ts';
+import { fileKey } from '../../src/cache/layout.ts';
 
 const e2e = useE2e({ params: { backend: 'wasm' } });
 let hub: Hub;
@@ -40,7 +41,7 @@ describe('two tabs', () => {
     expect(key).toMatch(/^[0-9a-f]{10}$/);
     const want = createHash('sha256').update(await readFile(join(repoDir, 'unet/model.onnx'))).digest('hex');
     const commit = hub.log.find((r) => r.url.includes('/resolve/'))!.url.split('/')[4];
-    expect(await opfsSha256(b, `models/${MODEL}/${commit}/unet/model.onnx`)).toBe(want);
+    expect(await opfsSha256(b, fileKey(hub.url, MODEL, commit, 'unet/model.onnx'))).toBe(want);
     hub.faults.clear();
   });
 });

@@ -5,7 +5,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileKey, manifestKey, MemoryStore, refKey } from '../../src/cache/index.ts';
+import { fileKey, manifestKey, MemoryStore, refKey, repoKey } from '../../src/cache/index.ts';
 import { ensureModel } from '../../src/engine/ensure-model.ts';
 import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
 import { ensureTinyModel, tinyModelFiles } from '../../tools/tiny-model/tiny-model.ts';
@@ -44,9 +44,9 @@ describe('ensureModel', () => {
     const total = first.manifest.files.reduce((s, f) => s + f.size, 0);
     expect(first.downloadedBytes).toBe(total);
     expect(seen.at(-1)).toBe(total);
-    for (const f of first.manifest.files) expect((await store.get(fileKey(MODEL, first.manifest.commit, f.path)))?.size).toBe(f.size);
-    expect(await store.readText(refKey(MODEL, 'main'))).toBe(first.manifest.commit);
-    expect(JSON.parse((await store.readText(manifestKey(MODEL, first.manifest.commit)))!).commit).toBe(first.manifest.commit);
+    for (const f of first.manifest.files) expect((await store.get(fileKey(hub.url, MODEL, first.manifest.commit, f.path)))?.size).toBe(f.size);
+    expect(await store.readText(refKey(hub.url, MODEL, 'main'))).toBe(first.manifest.commit);
+    expect(JSON.parse((await store.readText(manifestKey(hub.url, MODEL, first.manifest.commit)))!).commit).toBe(first.manifest.commit);
     expect(new Set(fileGets().map((r) => r.path)).size).toBe(first.manifest.files.length);
 
     hub.clearLog();
@@ -69,12 +69,15 @@ describe('ensureModel', () => {
 
   it('with the Hub unreachable: the cached commit, or a message that says it is not cached yet', async () => {
     const store = new MemoryStore();
-    const away = { hub: { hubUrl: 'http://127.0.0.1:9' } };
-    await expect(ensure(store, away)).rejects.toThrow(/^Cannot reach the Hub at http:\/\/127\.0\.0\.1:9 .* tiny\/sd-turbo-tiny@main is not in the cache yet, so it cannot be used offline\.$/);
+    // This hub, with the network gone (what fetch does with no connection).
+    const away = { hub: { hubUrl: hub.url, fetch: (() => Promise.reject(new TypeError('fetch failed'))) as typeof fetch } };
+    await expect(ensure(store, away)).rejects.toThrow(/^Cannot reach the Hub at http:\/\/127\.0\.0\.1:\d+ .* tiny\/sd-turbo-tiny@main is not in the cache yet, so it cannot be used offline\.$/);
     const online = await ensure(store);
     const fallback = await ensure(store, away);
     expect(fallback).toMatchObject({ offline: true, downloadedBytes: 0 });
     expect(fallback.manifest.commit).toBe(online.manifest.commit);
+    // Another hub that cannot be reached does not fall back to this hub's files.
+    await expect(ensure(store, { hub: { hubUrl: 'http://127.0.0.1:9' } })).rejects.toThrow(/is not in the cache yet/);
   });
 
   it('a repo the pipeline cannot run is refused before any download', async () => {
@@ -87,6 +90,6 @@ describe('ensureModel', () => {
     const store = new MemoryStore();
     await expect(ensure(store, { repo: 'tiny/gated' })).rejects.toThrow(`This model is gated: paste your Hugging Face token (after accepting the license at ${hub.url}/tiny/gated).`);
     // Only what the Hub's API said (manifest, ref) is kept: no file of the repo.
-    expect((await store.list('models/tiny/gated')).map((f) => f.key.split('/')[3]).sort()).toEqual(['manifests', 'refs']);
+    expect((await store.list(repoKey(hub.url, 'tiny/gated'))).map((f) => f.key.slice(repoKey(hub.url, 'tiny/gated').length + 1).split('/')[0]).sort()).toEqual(['manifests', 'refs']);
   });
 });

@@ -93,15 +93,16 @@ describe('the hub client checks before it asks, and checks what it is told', () 
 });
 
 describe('cache keys stay inside their repo', () => {
+  const HF = 'https://huggingface.co';
   it('are the readable layout for good parts and refuse bad ones', () => {
-    expect(fileKey('a/b', SHA, 'unet/model.onnx')).toBe(`models/a/b/${SHA}/unet/model.onnx`);
-    expect(refKey('a/b', 'refs/pr/1')).toBe('models/a/b/refs/refs%2Fpr%2F1');
-    expect(manifestKey('a/b', SHA)).toBe(`models/a/b/manifests/${SHA}.json`);
-    expect(() => repoKey('../..')).toThrow(InvalidRepoIdError);
-    expect(() => fileKey('a/b', 'main', 'x')).toThrow(InvalidRepoIdError);
-    expect(() => fileKey('a/b', SHA, '../../c/d')).toThrow(InvalidRepoIdError);
-    expect(() => refKey('a/b', '..')).toThrow(InvalidRepoIdError);
-    expect(() => manifestKey('a/b', '../x')).toThrow(InvalidRepoIdError);
+    expect(fileKey(HF, 'a/b', SHA, 'unet/model.onnx')).toBe(`models/a/b/${SHA}/unet/model.onnx`);
+    expect(refKey(HF, 'a/b', 'refs/pr/1')).toBe('models/a/b/refs/refs%2Fpr%2F1');
+    expect(manifestKey(HF, 'a/b', SHA)).toBe(`models/a/b/manifests/${SHA}.json`);
+    expect(() => repoKey(HF, '../..')).toThrow(InvalidRepoIdError);
+    expect(() => fileKey(HF, 'a/b', 'main', 'x')).toThrow(InvalidRepoIdError);
+    expect(() => fileKey(HF, 'a/b', SHA, '../../c/d')).toThrow(InvalidRepoIdError);
+    expect(() => refKey(HF, 'a/b', '..')).toThrow(InvalidRepoIdError);
+    expect(() => manifestKey(HF, 'a/b', '../x')).toThrow(InvalidRepoIdError);
   });
 });
 

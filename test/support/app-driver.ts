@@ -24,8 +24,8 @@ export async function act(page: Page, button: 'generate' | 'download', opts: { p
 
 /**
  * Waits until the partial file of `path` (a path in the repo, e.g. `unet/model.onnx`) in the
- * page's OPFS holds at least `bytes`, and returns its size: a download is surely under way and
- * has written that much. (OPFS files can be read while the engine's worker writes them.)
+ * page's OPFS (`partials/<key>`) holds at least `bytes`, and returns its size: a download is
+ * surely under way and has written that much. (OPFS files can be read while the engine's worker writes them.)
  */
 export function waitForPartial(page: Page, path: string, bytes: number): Promise<number> {
   // Polled inside the page: waitForFunction would take the async check's promise for a result.
@@ -34,7 +34,7 @@ export function waitForPartial(page: Page, path: string, bytes: number): Promise
       const find = async (dir: FileSystemDirectoryHandle, at: string): Promise<number | undefined> => {
         for await (const [name, h] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
           const key = `${at}/${name}`;
-          if (h.kind === 'file' && key.endsWith(wanted)) return (await (h as FileSystemFileHandle).getFile()).size;
+          if (h.kind === 'file' && key.startsWith('/partials/') && key.endsWith(wanted)) return (await (h as FileSystemFileHandle).getFile()).size;
           if (h.kind === 'directory') {
             const size = await find(h as FileSystemDirectoryHandle, key);
             if (size !== undefined) return size;
@@ -48,6 +48,16 @@ export function waitForPartial(page: Page, path: string, bytes: number): Promise
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
-    [`/${path}.incomplete`, bytes] as const,
+    [`/${path}`, bytes] as const,
   );
+}
+
+/**
+ * Answers the page's question about the hub the link names as a person would: waits until the
+ * page shows it (or the badge of a hub already confirmed in this context) and clicks `hub-confirm`.
+ */
+export async function confirmHub(page: Page): Promise<void> {
+  const shown = await page.waitForSelector('[data-testid="hub-confirm"], [data-testid="hub-badge"]', { timeout: 0 });
+  if ((await shown.getAttribute('data-testid')) === 'hub-confirm') await shown.click();
+  await page.waitForSelector('[data-testid="hub-badge"]', { timeout: 0 });
 }

@@ -18,9 +18,13 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { startHub, type Hub } from '../../tools/hub/hub-server.ts';
+import { confirmHub } from './app-driver.ts';
 import { E2E_TEST_TIMEOUT, HUB_ROOT, TINY } from './e2e-context.ts';
 
-export { E2E_TEST_TIMEOUT, HUB_ROOT, TINY };
+export { E2E_TEST_TIMEOUT, HUB_ROOT, TINY, confirmHub };
+
+/** The official Hub's address, which the page uses without asking (tests stand it in with `context.route`). */
+export const OFFICIAL_HUB = 'https://huggingface.co';
 
 /** For `expect.poll(…, UNTIL_TEST_TIMEOUT)`: poll for as long as the test may run. */
 export const UNTIL_TEST_TIMEOUT = { timeout: E2E_TEST_TIMEOUT };
@@ -57,8 +61,13 @@ export interface E2e {
   newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   /** The app's URL with `hub` (this file's hub), `model` (the tiny stand-in), the file's `params` and these. */
   url(params?: Record<string, string>): string;
-  /** A new page in `context` on `url(params)`. */
-  open(context: BrowserContext, params?: Record<string, string>): Promise<Page>;
+  /**
+   * A new page in `context` on `url(params)`. The hub the URL names is not the official one, so
+   * the page asks before using it: `open` answers as a person would, clicking `hub-confirm` (a
+   * context remembers the answer, so a reload or a second page there is not asked again). Pass
+   * `{ confirmHub: false }` to leave the question to the test.
+   */
+  open(context: BrowserContext, params?: Record<string, string>, opts?: { confirmHub?: boolean }): Promise<Page>;
 }
 
 /** Registers the file's hooks (hub, browser connection, contexts) and returns what its tests use. */
@@ -119,9 +128,12 @@ export function useE2e(opts: E2eOptions = {}): E2e {
     url(params = {}) {
       return `${appUrl()}/?${new URLSearchParams({ hub: e2e.hub.url, model: TINY, ...opts.params, ...params })}`;
     },
-    async open(context, params) {
+    async open(context, params, { confirmHub: confirm = true } = {}) {
       const page = await context.newPage();
       await page.goto(e2e.url(params));
+      // The official Hub is used without a question.
+      const hub = new URL(e2e.url(params)).searchParams.get('hub');
+      if (confirm && hub !== OFFICIAL_HUB) await confirmHub(page);
       return page;
     },
   };

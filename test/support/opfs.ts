@@ -15,6 +15,19 @@ export function opfsFiles(page: Page): Promise<Record<string, number>> {
   });
 }
 
+/** Whether an OPFS key is a download under way (`partials/<key>`), not a file of the cache. */
+export const isPartial = (key: string) => key.startsWith('partials/');
+
+/** The complete cached files (`models/…`, `hubs/…`) among `files`, without partials, the marker or anything else. */
+export function cachedFiles(files: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith('models/') || k.startsWith('hubs/')));
+}
+
+/** The size of the partial download of `path` (a path in the repo) among `files`, if there is one. */
+export function partialSize(files: Record<string, number>, path: string): number | undefined {
+  return Object.entries(files).find(([k]) => isPartial(k) && k.endsWith(`/${path}`))?.[1];
+}
+
 /** sha256 (hex) of one OPFS file, computed in the page. */
 export function opfsSha256(page: Page, key: string): Promise<string> {
   return page.evaluate(async (k) => {

@@ -31,7 +31,8 @@ export interface FaultRule {
   dropAfterBytes?: number;
   /**
    * Send this many body bytes, then nothing more, holding the connection open until the client
-   * goes away (or the hub closes): a download that is surely under way, however fast the machine.
+   * goes away (or the hub closes), or until `FaultPlan.resumeStalled()` lets it send the rest: a
+   * download that is surely under way, however fast the machine.
    */
   stallAfterBytes?: number;
   /** Answer 200 with the whole file even when a Range was asked for. */
@@ -44,6 +45,8 @@ export interface FaultRule {
 export interface BodyFaults {
   dropAfterBytes?: number;
   stallAfterBytes?: number;
+  /** Resolves when a stalled body may send the rest (`FaultPlan.resumeStalled`). */
+  resume?: Promise<void>;
   ignoreRange?: boolean;
   throttleBytesPerSec?: number;
   corruptByteAt?: number;
@@ -51,6 +54,13 @@ export interface BodyFaults {
 
 export class FaultPlan {
   rules: FaultRule[] = [];
+  private resumed = deferred();
+
+  /** Lets every body held by `stallAfterBytes` send the rest of its bytes. */
+  resumeStalled(): void {
+    this.resumed.resolve();
+    this.resumed = deferred();
+  }
 
   add(...rules: FaultRule[]): this {
     this.rules.push(...rules);
@@ -90,8 +100,15 @@ export class FaultPlan {
       use(rule);
       Object.assign(body, Object.fromEntries(defined));
     }
+    if (body.stallAfterBytes !== undefined) body.resume = this.resumed.promise;
     return { body };
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function remaining(rule: FaultRule): number | 'always' {
@@ -150,8 +167,13 @@ export async function pump(ctx: Exchange, chunks: AsyncIterable<Buffer> | Iterab
       if (faults.stallAfterBytes !== undefined && sent + piece.length > faults.stallAfterBytes) {
         const last = piece.subarray(0, faults.stallAfterBytes - sent);
         if (last.length > 0) await ctx.write(last);
-        await ctx.closed();
-        return;
+        const resumed = await Promise.race([ctx.closed().then(() => false), (faults.resume ?? new Promise<void>(() => {})).then(() => true)]);
+        if (!resumed) return;
+        faults.stallAfterBytes = undefined;
+        const rest = piece.subarray(last.length);
+        if (!(await ctx.write(rest))) return;
+        sent += piece.length;
+        continue;
       }
       if (!(await ctx.write(piece))) return;
       sent += piece.length;

@@ -11,7 +11,7 @@
 // of its content, or of its LFS pointer text when the file is stored in LFS. Directory oids and
 // commit shas are stable hashes of the listing (no real git trees or commit objects).
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -102,6 +102,26 @@ export async function listBranches(root: string, repoId: string): Promise<Map<st
     }
   }
   return branches;
+}
+
+/**
+ * The repo's own id for `repoId` asked in any letter case, as the Hub answers (it finds
+ * `TINY/SD-Turbo-Tiny` and names it `tiny/sd-turbo-tiny`); `repoId` itself when no folder matches.
+ */
+export function canonicalRepoId(root: string, repoId: string): string {
+  if (repoExists(root, repoId)) return repoId;
+  const [org, name] = repoId.split('/');
+  if (!org || !name) return repoId;
+  const match = (dir: string, want: string) => {
+    try {
+      return readdirSync(dir, { withFileTypes: true }).find((e) => e.isDirectory() && !e.name.includes('@') && e.name.toLowerCase() === want.toLowerCase())?.name;
+    } catch {
+      return undefined;
+    }
+  };
+  const o = match(root, org);
+  const n = o && match(join(root, o), name);
+  return o && n && repoExists(root, `${o}/${n}`) ? `${o}/${n}` : repoId;
 }
 
 export function repoExists(root: string, repoId: string): boolean {

@@ -6,7 +6,8 @@
 //   folders are other branches (`--` for `/`, so `@refs--pr--1` is `refs/pr/1`).
 // - `<root>/hub.json` (optional, re-read on every request) declares tokens and access:
 //   {"tokens": {"hf_…": {"name": "alice", "role": "read"}},
-//    "repos": {"org/name": {"gated": "manual", "private": false, "granted": ["alice"], "license": "mit"}},
+//    "repos": {"org/name": {"gated": "manual", "private": false, "granted": ["alice"], "license": "mit",
+//                           "sha": "<40 hex: the commit main claims to be, for tests of a hub that lies>"}},
 //    "treePageSize": 2}
 // - Access, as the real Hub answers it:
 //   · a token not in hub.json → 401 "Invalid credentials in Authorization header", on any endpoint;
@@ -27,7 +28,7 @@ import type { HubConfig, HubState, RepoSettings, TokenInfo } from './hub-state.t
 import {
   CDN_ALLOWED_HEADERS, CDN_EXPOSED_HEADERS, Exchange, HUB_ALLOWED_HEADERS, HUB_EXPOSED_HEADERS, HubError, type HubRequest,
 } from './hub-http.ts';
-import { findFile, repoExists, resolveRevision, type Snapshot } from './hub-repo.ts';
+import { canonicalRepoId, findFile, repoExists, resolveRevision, type Snapshot } from './hub-repo.ts';
 
 export type { HubRequest } from './hub-http.ts';
 export { FaultPlan, type FaultRule, type FaultTarget } from './hub-faults.ts';
@@ -118,7 +119,9 @@ async function route(state: HubState, ctx: Exchange, log: HubRequest[]): Promise
   if (a === '__log' && parts.length === 1 && method === 'DELETE') { log.length = 0; return ctx.send(204, {}); }
 
   const caller = authenticate(state.config(), ctx.header('authorization'));
-  if (a === 'api' && b === 'models' && c && d) ctx.entry.repo = `${c}/${d}`;
+  // Repo ids are found in any letter case, and answered with the repo's own (as the Hub does).
+  const idOf = (org: string, name: string) => canonicalRepoId(state.root, `${org}/${name}`);
+  if (a === 'api' && b === 'models' && c && d) ctx.entry.repo = idOf(c, d);
   if (a === 'api') takeApiFault(state, ctx);
 
   if (a === 'api' && b === 'whoami-v2' && parts.length === 2 && read) {
@@ -126,7 +129,7 @@ async function route(state: HubState, ctx: Exchange, log: HubRequest[]): Promise
     return whoAmI(ctx, caller);
   }
   if (a === 'api' && b === 'models' && c && d) {
-    const repoId = `${c}/${d}`;
+    const repoId = idOf(c, d);
     const settings = openRepo(state, caller, repoId, false);
     if (e === undefined && read) return modelInfo(ctx, await revision(state, repoId, 'main'), settings);
     if (e === 'revision' && rest.length > 0 && read) return modelInfo(ctx, await revision(state, repoId, rest.join('/')), settings);
@@ -145,11 +148,11 @@ async function route(state: HubState, ctx: Exchange, log: HubRequest[]): Promise
   }
   if (a === 'api' && b === 'resolve-cache' && c === 'models' && d && e && rest.length >= 2 && read) {
     const [commit, ...path] = rest;
-    return serveFile(state, ctx, caller, `${d}/${e}`, commit, path.join('/'), 'resolve-cache');
+    return serveFile(state, ctx, caller, idOf(d, e), commit, path.join('/'), 'resolve-cache');
   }
   if (a && b && (c === 'resolve' || c === 'raw') && parts.length > 3 && read) {
     const { rev, path } = splitRevision(parts.slice(3));
-    return serveFile(state, ctx, caller, `${a}/${b}`, rev, path, c);
+    return serveFile(state, ctx, caller, idOf(a, b), rev, path, c);
   }
   throw new HubError(404, "Sorry, we can't find the page you are looking for.");
 }
@@ -206,6 +209,12 @@ function openRepo(state: HubState, caller: TokenInfo | undefined, repoId: string
 }
 
 async function revision(state: HubState, repoId: string, rev: string): Promise<Snapshot> {
+  // hub.json may make main claim another commit (a hub that lies, as a test of the app's trust).
+  const claimed = state.config().repos[repoId]?.sha;
+  if (claimed && (rev === claimed || rev === 'main' || rev === 'HEAD')) {
+    const main = await resolveRevision(state.root, repoId, 'main');
+    if (main) return { ...main, commit: claimed };
+  }
   const snap = await resolveRevision(state.root, repoId, rev);
   if (!snap) throw new HubError(404, `Invalid rev id: ${rev}`, 'RevisionNotFound');
   return snap;

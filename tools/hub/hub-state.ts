@@ -10,7 +10,14 @@ export interface TokenInfo {
   email?: string;
   createdAt?: string;
 }
-export interface RepoSettings { gated?: 'manual' | 'auto' | false; private?: boolean; granted?: string[]; license?: string }
+export interface RepoSettings {
+  gated?: 'manual' | 'auto' | false;
+  private?: boolean;
+  granted?: string[];
+  license?: string;
+  /** The commit `main` claims to be instead of the one computed from its files: a hub that lies (tests of the app's trust). */
+  sha?: string;
+}
 export interface HubConfig { tokens: Record<string, TokenInfo>; repos: Record<string, RepoSettings>; treePageSize?: number }
 
 /** A CDN URL handed out by a redirect, and the file it serves. */
