@@ -6,10 +6,11 @@ import { ensureModel, locate } from './ensure-model.ts';
 import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
+import { PromptTokenCounter } from './prompt-tokens.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
-import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
 
@@ -24,6 +25,7 @@ export class Engine implements EngineApi {
   private local: LocalModelFolder[] = [];
   private readonly network = new NetworkLog();
   private readonly fetch = this.network.wrap();
+  private readonly promptTokens = new PromptTokenCounter();
 
   private readonly storageSettings: StorageSettings;
 
@@ -146,6 +148,15 @@ export class Engine implements EngineApi {
       const prepared = { ...loaded.prepared, recoveries: [...loaded.open.recoveries] };
       return { ...made, model: prepared, timings: { ...made.timings, load: loadMs, total: performance.now() - t0 } };
     });
+  }
+
+  async countTokens(source: ModelSource, prompt: string): Promise<PromptTokenCount> {
+    await this.ready;
+    const manifest = await cachedManifest(this.store, source.model, source.revision || 'main').catch(() => undefined);
+    const key = manifest && `${source.model}@${manifest.commit}`;
+    const open = this.loaded?.open;
+    if (open && open.key === key) return this.promptTokens.count({ key, open: open.model }, prompt);
+    return this.promptTokens.count({ key, reader: manifest && cachedRepoReader(this.store, manifest, new Map()) }, prompt);
   }
 
   async cacheContents(): Promise<CachedRepo[]> {

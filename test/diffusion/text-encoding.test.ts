@@ -4,10 +4,11 @@
 // on fake text encoders whose outputs are known functions of the ids.
 import { describe, expect, it } from 'vitest';
 import {
-  ClipTokenizer, clipSkipSupport, encodePrompts, encodeText, isGpuResident,
+  chunkPrompt, ClipTokenizer, clipSkipSupport, encodePrompts, encodeText, isGpuResident,
   type Feed, type GpuResidentTensor, type ModelRunner, type Tensor, type TextEncoders,
 } from '../../src/diffusion/index.ts';
 import { clipVocab, readClipBpe } from '../../tools/tiny-model/clip-vocab.ts';
+import { familySpec, textEncoderGraph, TINY } from '../../tools/tiny-model/tiny-model.ts';
 
 const { vocab, merges } = clipVocab(readClipBpe());
 const sd1 = new ClipTokenizer(vocab, merges, { padToken: '<|endoftext|>' }); // CLIP ViT-L: pads with the end token
@@ -334,5 +335,46 @@ describe('SDXL: two encoders chunked alike', () => {
     const out = await encodePrompts(sdxl().m, { prompt: 'a cat' }, { clipSkip: 2 });
     expect(out.clipSkip).toBe(1);
     expect(out.notices).toEqual([expect.stringContaining('SDXL reads both text encoders’ penultimate layer whatever Clip skip says')]);
+  });
+});
+
+/** The final layer norm's scale and shift in the clip-skip stand-in's text encoder, as its generator draws them (seed 0). */
+function finalNormOfStandIn(): { gamma: number[]; beta: number[] } {
+  const spec = familySpec('sd15');
+  const graph = textEncoderGraph(Object.keys(clipVocab(readClipBpe(), TINY.merges).vocab).length, 0, { ...spec.text.opts, layers: 2, hiddenStates: 'all', learnedFinalNorm: true });
+  // The builder keeps its initializers to itself; a test may look.
+  const inits = (graph as unknown as { initializers: { name: string; data: Float32Array }[] }).initializers;
+  const get = (name: string) => Array.from(inits.find((i) => i.name === name)!.data);
+  return { gamma: get('text_model.final_layer_norm.weight'), beta: get('text_model.final_layer_norm.bias') };
+}
+
+describe('Clip skip on a generated ONNX encoder (the SD 1.x stand-in with hidden states), through onnxruntime', () => {
+  it("hidden_states.1 through the export's own final layer norm, recovered from its outputs", async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeClipSkipStandIn } = await import('../support/clip-skip-stand-in.ts');
+    const { referenceModel } = await import('../support/reference.ts');
+    const root = await mkdtemp(join(tmpdir(), 'clip-skip-'));
+    try {
+      const m = await referenceModel(await writeClipSkipStandIn(root));
+      expect(m.description.clipSkip).toEqual({ max: 2, reason: 'This export’s text encoder gives hidden states for Clip skip up to 2.' });
+      const prompt = 'a (lighthouse:1.2) at dawn';
+      const out = await encodePrompts(m, { prompt }, { clipSkip: 2 });
+      expect(out.clipSkip).toBe(2);
+      // Clip skip 2 is hidden_states.1 through the final layer norm, whose scale and shift are inside the
+      // graph: taken here from the generator's own graph for this seed, not from what the app recovered.
+      const ids = chunkPrompt(prompt, m.tokenizer).chunks[0]!;
+      const run = await m.textEncoder.run({ input_ids: { data: ids.ids, dims: [1, 77] } });
+      const width = run['hidden_states.1']!.dims.at(-1)!;
+      const { gamma, beta } = finalNormOfStandIn();
+      const z = layerNorm(Float64Array.from(run['hidden_states.1']!.data as Float32Array), width, gamma, beta);
+      expectClose(data(out.batches[0]!.context), weighted(z, Array.from(ids.weights), width), 5e-3); // fp16 outputs
+      const plain = await encodePrompts(m, { prompt }, { clipSkip: 1 });
+      expect(data(plain.batches[0]!.context)).not.toEqual(data(out.batches[0]!.context));
+      for (const r of [m.textEncoder, m.unet, m.vaeDecoder, m.vaeEncoder]) await r?.release();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
