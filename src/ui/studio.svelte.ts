@@ -16,6 +16,7 @@ import { latentsToRgba } from './latent-preview.ts';
 import { NetworkState } from './network-state.svelte.ts';
 import { PngTextTooLargeError, readTextChunks } from './png-text-chunks.ts';
 import { progressText, StepEta } from './progress-text.ts';
+import { PromptTokensState } from './prompt-tokens-state.svelte.ts';
 import { resultShots, revokeShots } from './result-shots.ts';
 import { initialSettings, rememberModel } from './settings.ts';
 import { TokenState } from './token-state.svelte.ts';
@@ -87,6 +88,8 @@ export class Studio {
   readonly history = new HistoryState();
   readonly token: TokenState;
   readonly network: NetworkState;
+  /** The token counter under the prompt box. */
+  readonly promptTokens: PromptTokensState;
 
   private controller?: AbortController;
   private again?: () => Promise<void>;
@@ -95,6 +98,7 @@ export class Studio {
   constructor() {
     this.cache = new CacheState(this.engine);
     this.network = new NetworkState(this.engine);
+    this.promptTokens = new PromptTokensState(this.engine, () => this.source());
     this.token = new TokenState(this.engine, () => this.settings.hubUrl, () => void this.inspect());
     this.engine.backend().then((b) => (this.backendChoice = b));
     void this.token.load();
@@ -187,7 +191,10 @@ export class Studio {
 
   /** Puts an image's settings (and model) back in the form. */
   reuse(entry: HistoryEntry): void {
-    this.gen = { ...this.gen, prompt: entry.prompt, negativePrompt: entry.negativePrompt, seed: entry.seed, steps: entry.steps, guidance: entry.guidanceScale, sampler: entry.sampler, width: entry.width, height: entry.height, batch: 1 };
+    this.gen = {
+      ...this.gen, prompt: entry.prompt, negativePrompt: entry.negativePrompt, seed: entry.seed, steps: entry.steps, guidance: entry.guidanceScale, sampler: entry.sampler,
+      width: entry.width, height: entry.height, batch: 1, noise: entry.noise ?? 'cpu', clipSkip: entry.clipSkip ?? 1, padPrompts: entry.padPrompts ?? false,
+    };
     this.switchModel(entry.model, entry.revision);
     this.restored = `Settings of the image with seed ${entry.seed} are back in the form.`;
   }
@@ -197,10 +204,10 @@ export class Studio {
     try {
       const text = (await readTextChunks(new Uint8Array(await file.arrayBuffer()))).parameters;
       if (!text) return void (this.restored = `“${file.name}” carries no generation settings.`);
-      const { settings, model } = settingsFromParameters(text, $state.snapshot(this.gen));
+      const { settings, model, notes } = settingsFromParameters(text, $state.snapshot(this.gen));
       this.gen = settings;
       if (model) this.switchModel(model, 'main');
-      this.restored = `Settings restored from “${file.name}”${model ? ` (model ${model})` : ''}.`;
+      this.restored = [`Settings restored from “${file.name}”${model ? ` (model ${model})` : ''}.`, ...notes].join(' ');
     } catch (err) {
       // Too much text is said as it is; other failures name the file.
       this.restored = err instanceof PngTextTooLargeError ? `“${file.name}”: ${err.message}` : `“${file.name}” could not be read: ${(err as Error).message}`;
