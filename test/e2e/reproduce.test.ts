@@ -121,7 +121,7 @@ describe('an A1111 PNG restores and generates what the Node pipeline makes', () 
     expect(await act(page, 'generate')).toBeUndefined();
     const notices = await page.getByTestId('notice').allTextContents();
     expect(notices.some((n) => n.startsWith('Clip skip 2 is not applied: SDXL reads both text encoders’ penultimate layer'))).toBe(true);
-    await expect.poll(() => page.getByTestId('clip-skip-note').textContent(), UNTIL_TEST_TIMEOUT).toMatch(/^Clip skip 2 will not apply: SDXL/);
+    await expect.poll(() => page.getByTestId('clip-skip-note').textContent(), UNTIL_TEST_TIMEOUT).toMatch(/^\s*Clip skip 2 will not apply on this model\s+SDXL reads both text encoders’ penultimate layer/);
 
     const req = { prompt, seed: 2718, steps: 2, guidanceScale: 1, width: 128, height: 128, sampler: 'euler-a', noise: 'cpu' as const, clipSkip: 2 };
     const reference = await referenceImage(`${e2e.root}/${SDXL}`, req);
