@@ -132,6 +132,21 @@ describe('an A1111 PNG restores and generates what the Node pipeline makes', () 
     await page.close();
   });
 
+  it('a sampler the app lacks: everything else restores and generates, and the page says which sampler it kept', async () => {
+    const page = await e2e.open(context, { model: CLIP_SKIP_REPO });
+    await page.getByTestId('scheduler').selectOption('euler-a');
+    const infotext = `${NEGATIVE}\nSteps: 3, Sampler: DPM++ SDE, Schedule type: Karras, CFG scale: 5, Seed: 4242, Size: 128x128, Clip skip: 2, RNG: NV`;
+    expect(await dropParameters(page, infotext)).toBe(
+      'Settings restored from “00017-a1111.png”. This app has no sampler “DPM++ SDE” with the schedule type “Karras”: the sampler stays “Euler a”.',
+    );
+    expect([await value(page, 'scheduler'), await value(page, 'rng'), await value(page, 'clip-skip')]).toEqual(['euler-a', 'gpu', '2']);
+    expect([await value(page, 'prompt'), await value(page, 'steps'), await value(page, 'guidance'), await value(page, 'seed')]).toEqual([NEGATIVE, '3', '5', '4242']);
+    expect(await act(page, 'generate')).toBeUndefined();
+    const ours = parseParameters((await readTextChunks(await bytesOf(page, '[data-testid="result-image"]'))).parameters!);
+    expect([ours.sampler, ours.scheduleType, ours.seed, ours.extra?.RNG, ours.extra?.['Clip skip']]).toEqual(['Euler a', 'Uniform', 4242, 'NV', '2']);
+    await page.close();
+  });
+
   it('a UNet exported for 77 tokens: the prompt is cut there, the counter and a notice say so', async () => {
     const page = await e2e.open(context, { model: WEBNN });
     await page.getByTestId('prompt').fill(PROMPT);
