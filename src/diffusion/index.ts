@@ -35,7 +35,18 @@ export { vaeOutputToImage, imageToVaeInput, type RgbaImage } from './image.ts';
 export { isGpuResident, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type Backend, type ModelFiles, type GpuResidentTensor, type Feed } from './tensor.ts';
 export { firstNonFinite, guardFinite, nanFallbacks, rememberedRecoveryMessage, NonFiniteError, type Recovery } from './nan-recovery.ts';
 export { ConfigError } from './config-checks.ts';
-export { encodeText, penultimate, type TextConditioning, type TextEncoders } from './text-encoding.ts';
+export {
+  encodeText,
+  encodePrompts,
+  penultimate,
+  MAX_PROMPT_CHUNKS,
+  type TextConditioning,
+  type TextEncoders,
+  type TextEncodingOptions,
+  type PromptPair,
+  type PromptEncoding,
+} from './text-encoding.ts';
+export { clipSkipSupport, recoverLayerNorm, applyLayerNorm, type ClipSkipSupport, type ClipSkipModel, type LayerNorm } from './text-layers.ts';
 export { freeDimensionOverrides, type PinnedShape } from './free-dimensions.ts';
 export {
   describeLayout,

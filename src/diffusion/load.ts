@@ -13,6 +13,7 @@ import type { SchedulerConfig } from './schedulers/scheduler.ts';
 import type { ModelRunner, RunnerFactory, RunnerOptions } from './tensor.ts';
 import { openTokenizer } from './tokenizer-files.ts';
 import { freeDimensionOverrides } from './free-dimensions.ts';
+import { clipSkipSupport, type ClipSkipSupport } from './text-layers.ts';
 
 
 
@@ -64,6 +65,8 @@ export interface ModelDescription {
   fixedSize?: { width: number; height: number };
   /** The UNet's fixed batch size, when it has one (1: guidance runs as two UNet calls per step). */
   fixedBatch?: number;
+  /** How far A1111's Clip skip goes on this model, and why not (further). */
+  clipSkip: ClipSkipSupport;
 }
 
 /** How to load: progress, remembered per-component settings, and what to try when a stage gives NaN. */
@@ -147,6 +150,7 @@ export async function loadStableDiffusion(repo: RepoReader, createRunner: Runner
   const sampleSize = fixed?.height ?? unetSampleSize ?? reference.sampleSize;
   if (unetSampleSize === undefined && !fixed) assumed.push(`No sample_size in unet/config.json: making ${reference.sampleSize * vaeScaleFactor} px images by default, as ${reference.name} does.`);
   const batchDim = unet.inputs.sample?.dims[0];
+  const textDim = unet.inputs.encoder_hidden_states?.dims[1];
   // Distilled models are made for a step count their name often gives (SDXL-Lightning's "4step").
   const named = family === 'sd-turbo' || family === 'sdxl-turbo' ? stepsFromName(opts.repoId) : undefined;
   const steps = named ?? (hasScheduler ? FAMILY_DEFAULTS[family].steps : reference.steps);
@@ -164,6 +168,7 @@ export async function loadStableDiffusion(repo: RepoReader, createRunner: Runner
     tokenizers,
     fixedSize: fixed && { width: fixed.width * vaeScaleFactor, height: fixed.height * vaeScaleFactor },
     fixedBatch: typeof batchDim === 'number' ? batchDim : opts.pinShape ? 1 : undefined,
+    clipSkip: clipSkipSupport({ tokenizer, textEncoder, textEncoder2 }),
   };
   const latentChannels = vae.channels ?? unetChannels ?? numberOr(unet.inputs.sample?.dims[1], 4);
   return {
@@ -180,6 +185,7 @@ export async function loadStableDiffusion(repo: RepoReader, createRunner: Runner
     vaeScaleFactor,
     vaeScalingFactor,
     forceZerosForEmptyPrompt: textEncoder2 ? (forceZeros ?? true) : undefined,
+    fixedTextLength: typeof textDim === 'number' ? textDim : opts.pinShape ? tokenizer.maxLength : undefined,
     description,
   };
 }

@@ -5,7 +5,7 @@ import type { Deleted } from './cache-admin.ts';
 import type { HubTrust } from './hub-gate.ts';
 import type {
   BackendChoice, CachedRepo, DownloadedModel, EngineEvent, GeneratedImages, GenerateOptions, ModelCard, ModelSource, NetworkEntry, PreparedModel,
-  StorageKind, WhoAmI,
+  PromptTokenCount, StorageKind, WhoAmI,
 } from './types.ts';
 
 /** Who is signed in to a Hub, and whether the token is remembered on this device (the token itself never leaves the engine). */
@@ -79,6 +79,14 @@ export interface EngineApi {
    * and each stage.
    */
   generate(source: ModelSource, options: GenerateOptions, onEvent?: (e: EngineEvent) => void): Promise<GeneratedImages>;
+
+  /**
+   * Counts a prompt's tokens as the model will read it (A1111's counter: `37/75`, `112/150`), with
+   * the model's own tokenizer when it is open or cached, else the CLIP tokenizer every Stable
+   * Diffusion model shares. Makes no network request and opens no session; answers while a
+   * generation runs. A prompt of any length costs what its first `maxTokens` tokens cost.
+   */
+  countTokens(source: ModelSource, prompt: string): Promise<PromptTokenCount>;
 
   /** Stops the download or generation under way; it rejects with an `AbortError`. */
   cancel(): Promise<void>;

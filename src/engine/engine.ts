@@ -3,14 +3,15 @@ import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo, type Deleted } from './cache-admin.ts';
 import { ensureModel, locate } from './ensure-model.ts';
-import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
+import { cachedManifest, fetchManifest, notCachedOffline, type Manifest } from './manifest.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { HubGate, type HubTrust } from './hub-gate.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
+import { PromptTokenCounter } from './prompt-tokens.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { DEFAULT_HUB_URL, hubOrigin, listRefs, modelPageUrl, OFFICIAL_HUB_ORIGIN, type WhoAmI } from '../hub/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
-import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
 
@@ -27,6 +28,7 @@ export class Engine implements EngineApi {
   /** Which hubs may be asked anything: every request the engine makes passes it, before the log. */
   private readonly hubs = new HubGate();
   private readonly fetch = this.hubs.guard(this.network.wrap());
+  private readonly promptTokens = new PromptTokenCounter();
 
   private readonly storageSettings: StorageSettings;
 
@@ -170,6 +172,15 @@ export class Engine implements EngineApi {
     });
   }
 
+  async countTokens(source: ModelSource, prompt: string): Promise<PromptTokenCount> {
+    await this.ready;
+    const manifest = await cachedManifest(this.store, source.hubUrl, source.model, source.revision || 'main').catch(() => undefined);
+    const key = manifest && openKey(manifest);
+    const open = this.loaded?.open;
+    if (open && open.key === key) return this.promptTokens.count({ key, open: open.model }, prompt);
+    return this.promptTokens.count({ key, reader: manifest && cachedRepoReader(this.store, manifest, new Map()) }, prompt);
+  }
+
   async cacheContents(): Promise<CachedRepo[]> {
     await this.ready;
     return inventory(this.store);
@@ -272,7 +283,7 @@ export class Engine implements EngineApi {
     const ensured = await this.ensure(source, onEvent, signal);
     const { manifest } = ensured;
     // The hub is part of what was opened: another hub's files under the same id and commit are other files.
-    const key = `${manifest.hub === OFFICIAL_HUB_ORIGIN ? '' : `${manifest.hub} `}${manifest.repo}@${manifest.commit}`;
+    const key = openKey(manifest);
     const backend = source.backend ?? 'auto';
     const gpuResident = source.gpuResident ?? true;
     if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {
@@ -289,4 +300,9 @@ export class Engine implements EngineApi {
     this.loaded = { open, prepared, gpuResident };
     return this.loaded;
   }
+}
+
+/** What names an opened model: its hub (none for the official Hub), repo and commit. */
+function openKey(manifest: Manifest): string {
+  return `${manifest.hub === OFFICIAL_HUB_ORIGIN ? '' : `${manifest.hub} `}${manifest.repo}@${manifest.commit}`;
 }

@@ -1,6 +1,6 @@
 // Generation: opening a cached model's sessions (with remembered NaN recoveries, see
 // nan-recovery-memory.ts) and making images.
-import { generate, loadStableDiffusion, SAMPLERS, type ModelDescription, type RepoReader, type StableDiffusionModel } from '../diffusion/index.ts';
+import { a1111Sampler, generate, loadStableDiffusion, SAMPLERS, samplerConfig, type ModelDescription, type RepoReader, type StableDiffusionModel } from '../diffusion/index.ts';
 import { fileKey, type Store } from '../cache/index.ts';
 import { createRuntime, type Backend } from '../runtime/index.ts';
 import type { EnsureResult } from './ensure-model.ts';
@@ -57,6 +57,9 @@ export function resolveOptions(d: ModelDescription, o: GenerateOptions) {
     height: size(o.height),
     batch: Math.max(1, Math.min(8, Math.round(o.batch ?? 1))),
     sampler,
+    noise: o.noise === 'gpu' ? ('gpu' as const) : ('cpu' as const),
+    clipSkip: Math.max(1, Math.min(12, Math.round(Number(o.clipSkip) || 1))),
+    padPrompts: o.padPrompts === true,
     initImage: o.initImage,
     strength: o.strength,
   };
@@ -88,11 +91,18 @@ export async function makeImages(
     },
     signal,
   );
+  for (const message of result.notices) onEvent({ kind: 'notice', message });
+  const own = open.model.description.schedulerConfig;
   return {
     images: result.images,
     steps: result.steps,
     guidanceScale: req.guidanceScale,
-    sampler: req.sampler ?? String(open.model.description.schedulerConfig._class_name),
+    sampler: req.sampler ?? String(own._class_name),
+    a1111Sampler: a1111Sampler(req.sampler ? samplerConfig(own, req.sampler) : own),
+    noise: req.noise,
+    clipSkip: result.clipSkip,
+    paddedPrompts: result.paddedPrompts,
+    notices: result.notices,
     width: result.images[0].image.width,
     height: result.images[0].image.height,
     backend: open.backend,
@@ -145,5 +155,6 @@ export function describeModel(open: OpenModel, manifest: Manifest, ensured: Ensu
     img2img: d.img2img,
     recoveries: open.recoveries,
     loadMs: { ...d.loadMs },
+    clipSkip: { ...d.clipSkip },
   };
 }

@@ -1,4 +1,4 @@
-import type { Family, ModelDefaults, RgbaImage, Stage } from '../diffusion/index.ts';
+import type { ClipSkipSupport, Family, ModelDefaults, NoiseSource, RgbaImage, Stage, TokenCount } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/index.ts';
 export type { Backend, BackendChoice } from '../runtime/index.ts';
 export type { NetworkEntry } from './network-log.ts';
@@ -113,6 +113,8 @@ export interface PreparedModel extends DownloadedModel {
   recoveries: string[];
   /** Milliseconds to open each component, and to make the warm-up image (when there was one). */
   loadMs: Record<string, number>;
+  /** How far A1111's Clip skip goes on this model (`max` 1: not at all), and why not (further). */
+  clipSkip: ClipSkipSupport;
 }
 
 /** What to draw, and how; everything but the prompt and seed defaults to what the model is made for. */
@@ -128,6 +130,16 @@ export interface GenerateOptions {
   guidanceScale?: number;
   /** A sampler id from `diffusion.SAMPLERS` (`euler`, `euler-a`, `dpmpp-2m`, …); the repo's own scheduler when left out. */
   sampler?: string;
+  /**
+   * Where the random numbers come from: `cpu` (the default) is torch's CPU generator, as diffusers
+   * and ComfyUI draw them; `gpu` is torch's CUDA generator, as A1111 draws them by default (its “GPU”
+   * on NVIDIA cards, and its “NV” setting anywhere).
+   */
+  noise?: NoiseSource;
+  /** A1111's Clip skip, 1–12 (1, the default, reads the last layer); where the model takes it (`PreparedModel.clipSkip`). */
+  clipSkip?: number;
+  /** A1111's “Pad prompt/negative prompt” (`Pad conds: True`): prompts of different lengths share one UNet batch, padded with empty chunks. */
+  padPrompts?: boolean;
   /** In pixels, rounded down to a multiple of 8; the model's own size when left out. */
   width?: number;
   height?: number;
@@ -148,6 +160,16 @@ export interface GeneratedImages {
   guidanceScale: number;
   /** The sampler id, or the repo's scheduler class when the repo's own was used. */
   sampler: string;
+  /** The sampler as A1111 1.9+ writes it into PNGs: `DPM++ 2M` with `Schedule type: Karras` (none for samplers without one, like DDIM). */
+  a1111Sampler: { sampler: string; scheduleType?: string };
+  /** The random numbers used (`cpu` or `gpu`). */
+  noise: NoiseSource;
+  /** The Clip skip applied (1 where the model does not take the one asked for). */
+  clipSkip: number;
+  /** Whether the prompt and negative prompt were padded to one length (`padPrompts`, when their lengths differed). */
+  paddedPrompts: boolean;
+  /** What the person should know about the prompt of this image: cut to fit, Clip skip or `<lora:…>` not applied (also sent as `notice` events). */
+  notices: string[];
   width: number;
   height: number;
   backend: Backend;
@@ -161,4 +183,10 @@ export interface GeneratedImages {
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */
   timings: Partial<Record<Stage, number>> & Record<'load' | 'total', number>;
+}
+
+/** The token counter under the prompt box (A1111's `37/75`), for the model the prompt is for. */
+export interface PromptTokenCount extends TokenCount {
+  /** The most tokens the model is given (750, or 75 for a UNet of fixed text length); past it the prompt is cut. */
+  maxTokens: number;
 }

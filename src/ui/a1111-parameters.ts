@@ -12,8 +12,10 @@ export interface GenerationParameters {
   prompt: string;
   negativePrompt?: string;
   steps?: number;
-  /** A1111 sampler name, e.g. `DPM++ 2M Karras`, `Euler a`. */
+  /** A1111 sampler name, e.g. `DPM++ 2M Karras` (before 1.9), `DPM++ 2M` (1.9+, with `scheduleType`), `Euler a`. */
   sampler?: string;
+  /** A1111 1.9+'s `Schedule type`: `Karras`, `Uniform`, `Automatic`, … */
+  scheduleType?: string;
   cfgScale?: number;
   seed?: number;
   width?: number;
@@ -34,7 +36,7 @@ const WORD = /^[\p{L}\p{M}\p{N}_]$/u;
 const SPACE = /^\s$/u;
 const SIZE = /^(\d+)x(\d+)$/;
 /** Keys this module writes itself; a last line made of pairs with one of them is a parameters line even with fewer than three pairs. */
-const KNOWN = new Set(['Steps', 'Sampler', 'CFG scale', 'Seed', 'Size', 'Model hash', 'Model']);
+const KNOWN = new Set(['Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model hash', 'Model']);
 
 /** A1111's quoting: values with a comma, newline or colon become a JSON string. */
 function quote(value: string): string {
@@ -53,7 +55,7 @@ function unquote(value: string): string {
 
 /**
  * Writes the A1111 infotext: the prompt, `Negative prompt: …` when there is one, then one line
- * of `Key: value` pairs (`Steps`, `Sampler`, `CFG scale`, `Seed`, `Size`, `Model hash`,
+ * of `Key: value` pairs (`Steps`, `Sampler`, `Schedule type`, `CFG scale`, `Seed`, `Size`, `Model hash`,
  * `Model`, then `extra` in order), values with `,`, `:` or a newline JSON-quoted as A1111 does.
  *
  * A1111 reads a last line as parameters only if it holds at least three pairs; {@link parseParameters}
@@ -66,6 +68,7 @@ export function formatParameters(p: GenerationParameters): string {
   const pairs: [string, string | number | undefined][] = [
     ['Steps', p.steps],
     ['Sampler', p.sampler],
+    ['Schedule type', p.scheduleType],
     ['CFG scale', p.cfgScale],
     ['Seed', p.seed],
     ['Size', p.width !== undefined && p.height !== undefined ? `${p.width}x${p.height}` : undefined],
@@ -222,6 +225,7 @@ export function parseParameters(text: string): GenerationParameters {
     if (size) [result.width, result.height] = [Number(size[1]), Number(size[2])];
     else if (field && n !== undefined) result[field] = n;
     else if (key === 'Sampler') result.sampler = value;
+    else if (key === 'Schedule type') result.scheduleType = value;
     else if (key === 'Model') result.model = value;
     else if (key === 'Model hash') result.modelHash = value;
     else extra[key] = value;

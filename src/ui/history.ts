@@ -2,6 +2,7 @@
 // the settings that made it. A database of its own, so clearing the model cache keeps it, and
 // the service worker never touches it, so it survives app updates too.
 import { clear, createStore, del, get, set, values } from 'idb-keyval';
+import type { NoiseSource } from '../diffusion/index.ts';
 import type { GeneratedImages } from '../engine/index.ts';
 
 type Backend = GeneratedImages['backend'];
@@ -23,6 +24,12 @@ export interface HistoryEntry {
   sampler: string;
   samplerName: string;
   guidanceScale: number;
+  /** Random numbers (entries from before this field were made with `cpu`). */
+  noise?: NoiseSource;
+  /** The Clip skip applied (1 when left out). */
+  clipSkip?: number;
+  /** Whether the prompt and negative prompt were padded to one length. */
+  padPrompts?: boolean;
   width: number;
   height: number;
   model: string;

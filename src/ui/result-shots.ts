@@ -20,6 +20,7 @@ export async function resultShots(out: GeneratedImages, asked: GenerationSetting
       id: `${Date.now()}-${k}-${seed}`, createdAt: Date.now(), png, parameters, fileName,
       prompt: asked.prompt, negativePrompt: asked.negativePrompt, seed, steps: out.steps, sampler: asked.sampler,
       samplerName: samplerName(out.sampler), guidanceScale: out.guidanceScale, width: out.width, height: out.height,
+      noise: out.noise, clipSkip: out.clipSkip, padPrompts: out.paddedPrompts,
       model: out.model.model, revision: out.model.revision, commit: out.model.commit, backend: out.backend, timings: out.timings,
     });
   }

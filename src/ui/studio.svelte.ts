@@ -17,6 +17,7 @@ import { latentsToRgba } from './latent-preview.ts';
 import { NetworkState } from './network-state.svelte.ts';
 import { PngTextTooLargeError, readTextChunks } from './png-text-chunks.ts';
 import { progressText, StepEta } from './progress-text.ts';
+import { PromptTokensState } from './prompt-tokens-state.svelte.ts';
 import { resultShots, revokeShots } from './result-shots.ts';
 import { hubFromLink, initialSettings, rememberModel } from './settings.ts';
 import { TokenState } from './token-state.svelte.ts';
@@ -90,6 +91,8 @@ export class Studio {
   readonly history = new HistoryState();
   readonly token: TokenState;
   readonly network: NetworkState;
+  /** The token counter under the prompt box. */
+  readonly promptTokens: PromptTokensState;
 
   private controller?: AbortController;
   private again?: () => Promise<void>;
@@ -100,6 +103,7 @@ export class Studio {
     this.network = new NetworkState(this.engine);
     this.hub = new HubState(this.engine, () => this.settings.hubUrl);
     this.hub.refused = hubFromLink().refused ?? '';
+    this.promptTokens = new PromptTokensState(this.engine, () => this.source());
     this.token = new TokenState(this.engine, () => this.settings.hubUrl, () => void this.inspect());
     this.engine.backend().then((b) => (this.backendChoice = b));
     void this.history.load();
@@ -227,7 +231,10 @@ export class Studio {
 
   /** Puts an image's settings (and model) back in the form. */
   reuse(entry: HistoryEntry): void {
-    this.gen = { ...this.gen, prompt: entry.prompt, negativePrompt: entry.negativePrompt, seed: entry.seed, steps: entry.steps, guidance: entry.guidanceScale, sampler: entry.sampler, width: entry.width, height: entry.height, batch: 1 };
+    this.gen = {
+      ...this.gen, prompt: entry.prompt, negativePrompt: entry.negativePrompt, seed: entry.seed, steps: entry.steps, guidance: entry.guidanceScale, sampler: entry.sampler,
+      width: entry.width, height: entry.height, batch: 1, noise: entry.noise ?? 'cpu', clipSkip: entry.clipSkip ?? 1, padPrompts: entry.padPrompts ?? false,
+    };
     this.switchModel(entry.model, entry.revision);
     this.restored = `Settings of the image with seed ${entry.seed} are back in the form.`;
   }
@@ -237,10 +244,10 @@ export class Studio {
     try {
       const text = (await readTextChunks(new Uint8Array(await file.arrayBuffer()))).parameters;
       if (!text) return void (this.restored = `“${file.name}” carries no generation settings.`);
-      const { settings, model } = settingsFromParameters(text, $state.snapshot(this.gen));
+      const { settings, model, notes } = settingsFromParameters(text, $state.snapshot(this.gen));
       this.gen = settings;
       if (model) this.switchModel(model, 'main');
-      this.restored = `Settings restored from “${file.name}”${model ? ` (model ${model})` : ''}.`;
+      this.restored = [`Settings restored from “${file.name}”${model ? ` (model ${model})` : ''}.`, ...notes].join(' ');
     } catch (err) {
       // Too much text is said as it is; other failures name the file.
       this.restored = err instanceof PngTextTooLargeError ? `“${file.name}”: ${err.message}` : `“${file.name}” could not be read: ${(err as Error).message}`;

@@ -109,6 +109,51 @@ describe('one Stable Diffusion pipeline', () => {
     expect(unet.calls.map((c) => (c.timestep.data as Float32Array)[0])).toEqual(pndm.timesteps);
   });
 
+  it('a prompt of two chunks and a negative prompt of one: two UNet calls a step (A1111), or one padded batch with padPrompts', async () => {
+    // ε of each batch item: the mean of its hidden states (the ids), so each half is told apart.
+    const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => {
+      const [b, s] = f.encoder_hidden_states.dims as number[];
+      const per = f.sample.data.length / b!;
+      const out = new Float32Array(f.sample.data.length);
+      for (let k = 0; k < b!; k++) out.fill(f32(f.encoder_hidden_states).slice(k * s!, (k + 1) * s!).reduce((a, v) => a + v, 0) / s! / 1e5, k * per, (k + 1) * per);
+      return { data: out, dims: f.sample.dims };
+    });
+    const { m } = model(unet.runner, { _class_name: 'EulerDiscreteScheduler', ...BETAS });
+    const prompt = Array.from({ length: 90 }, () => 'a').join(' ');
+    const req = { prompt, negativePrompt: 'blurry', seed: 1, steps: 2, guidanceScale: 7.5, width: 16, height: 16 };
+    const apart = await generate(m, req);
+    expect(unet.calls.map((c) => c.encoder_hidden_states.dims)).toEqual([[1, 77, 1], [1, 154, 1], [1, 77, 1], [1, 154, 1]]);
+    expect(unet.calls.map((c) => c.sample.dims[0])).toEqual([1, 1, 1, 1]);
+    expect([apart.paddedPrompts, apart.clipSkip, apart.notices]).toEqual([false, 1, []]);
+    // The first step's ε is ε_u + g·(ε_c − ε_u) of the two calls' outputs.
+    const mean = (t: Tensor) => f32(t).reduce((a, v) => a + v, 0) / f32(t).length / 1e5;
+    const [u, c] = [mean(unet.calls[0].encoder_hidden_states), mean(unet.calls[1].encoder_hidden_states)];
+    const s = createScheduler({ _class_name: 'EulerDiscreteScheduler', ...BETAS });
+    s.setTimesteps(2);
+    const x0 = createNoise('cpu', 1).randn(16).map((v) => v * s.initNoiseSigma);
+    const next = s.step(new Float32Array(16).fill(u + 7.5 * (c - u)), 0, x0);
+    const expected = s.scaleModelInput(next, 1);
+    f32(unet.calls[2].sample).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+
+    const secondStep = f32(unet.calls[2].sample);
+    unet.calls.length = 0;
+    const padded = await generate(m, { ...req, padPrompts: true });
+    expect(unet.calls.map((c) => c.encoder_hidden_states.dims)).toEqual([[2, 154, 1], [2, 154, 1]]);
+    expect(padded.paddedPrompts).toBe(true);
+    // The negative half now holds an empty chunk too, so its ε and the next latents differ (A1111: "changes seeds").
+    expect(f32(unet.calls[1].sample).subarray(0, 16)).not.toEqual(secondStep);
+  });
+
+  it("a UNet of fixed text length gets one chunk of the prompt, and the result says it was cut", async () => {
+    const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => ({ data: new Float32Array(f.sample.data.length), dims: f.sample.dims }), {
+      encoder_hidden_states: [1, 77, 1],
+    });
+    const { m } = model(unet.runner, TURBO);
+    const out = await generate(m, { prompt: Array.from({ length: 90 }, () => 'a').join(' '), seed: 1, steps: 1, guidanceScale: 0, width: 16, height: 16 });
+    expect(unet.calls[0].encoder_hidden_states.dims).toEqual([1, 77, 1]);
+    expect(out.notices).toEqual([expect.stringContaining('takes exactly 77 tokens')]);
+  });
+
   it('guidance ≤ 1 runs a batch of one and ignores the negative prompt', async () => {
     const unet = recording(['sample', 'timestep', 'encoder_hidden_states'], 'out_sample', (f) => ({ data: new Float32Array(f.sample.data.length), dims: f.sample.dims }));
     const { m, text } = model(unet.runner, SD);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createScheduler, SAMPLERS, samplerConfig, samplerFromA1111 } from '../../src/diffusion/schedulers/index.ts';
+import { a1111Sampler, createScheduler, SAMPLERS, samplerConfig, samplerFromA1111 } from '../../src/diffusion/schedulers/index.ts';
 
 describe('samplerFromA1111: the Sampler (and Schedule type) of an A1111 PNG as our sampler id', () => {
   it.each(SAMPLERS.map((s) => [s.label, s.id] as const))('our own label %s (what our PNGs write) reads back as %s', (label, id) => {
@@ -64,5 +64,23 @@ describe('the new menu entries', () => {
 
   it('Heun turns a DDIM config\'s clip_sample off, which would clamp latents to ±1', () => {
     expect(createScheduler(samplerConfig({ ...sd15, _class_name: 'DDIMScheduler', clip_sample: true }, 'heun')).config.clip_sample).toBe(false);
+  });
+});
+
+describe('a1111Sampler: what our PNGs write, as A1111 1.9+ does (Sampler and Schedule type apart)', () => {
+  const model = { _class_name: 'PNDMScheduler', beta_schedule: 'scaled_linear', use_karras_sigmas: true };
+  it('reads back as the same sampler for every sampler in the menu', () => {
+    for (const s of SAMPLERS) {
+      const { sampler, scheduleType } = a1111Sampler(samplerConfig(model, s.id));
+      expect(samplerFromA1111(sampler, scheduleType), `${sampler} / ${scheduleType}`).toBe(s.id);
+    }
+  });
+
+  it('names the schedule apart from the sampler, and gives none to samplers A1111 schedules by timesteps', () => {
+    expect(a1111Sampler(samplerConfig(model, 'dpmpp-2m-karras'))).toEqual({ sampler: 'DPM++ 2M', scheduleType: 'Karras' });
+    expect(a1111Sampler(samplerConfig(model, 'dpmpp-2m-sde'))).toEqual({ sampler: 'DPM++ 2M SDE', scheduleType: 'Uniform' });
+    expect(a1111Sampler(samplerConfig(model, 'euler-a'))).toEqual({ sampler: 'Euler a', scheduleType: 'Uniform' });
+    expect(a1111Sampler(model)).toEqual({ sampler: 'PLMS' });
+    expect(a1111Sampler({ _class_name: 'FlowMatchEulerDiscreteScheduler' })).toEqual({ sampler: 'FlowMatchEulerDiscreteScheduler' });
   });
 });

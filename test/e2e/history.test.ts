@@ -23,9 +23,11 @@ describe('history', () => {
   it('keeps every image with its settings across a reload, and puts them back with one click', async () => {
     await page.getByTestId('steps').fill('2');
     await page.getByTestId('negative-prompt').fill('rain');
+    await page.getByTestId('rng').selectOption('gpu'); // A1111's random numbers for the first image only
     expect(await act(page, 'generate', { prompt: 'first: a blue boat', seed: 11 })).toBeUndefined();
     await page.getByTestId('steps').fill('');
     await page.getByTestId('negative-prompt').fill('');
+    await page.getByTestId('rng').selectOption('cpu');
     await page.getByTestId('batch').fill('2');
     expect(await act(page, 'generate', { prompt: 'second: a green hill', seed: 20 })).toBeUndefined();
     await expect.poll(items).toBe(3);
@@ -41,7 +43,7 @@ describe('history', () => {
     await first.getByTestId('history-reuse').click();
     expect(await value('prompt')).toBe('first: a blue boat');
     expect(await value('negative-prompt')).toBe('rain');
-    expect([await value('seed'), await value('steps'), await value('batch')]).toEqual(['11', '2', '1']);
+    expect([await value('seed'), await value('steps'), await value('batch'), await value('rng')]).toEqual(['11', '2', '1', 'gpu']);
     expect(await page.getByTestId('restored').textContent()).toContain('seed 11');
 
     // The same settings make the same picture.
@@ -50,7 +52,7 @@ describe('history', () => {
     const again = await bytesOf(page, '[data-testid="result-image"]');
     expect(again.equals(kept)).toBe(true);
     const p = parseParameters((await readTextChunks(again)).parameters!);
-    expect(p).toMatchObject({ prompt: 'first: a blue boat', negativePrompt: 'rain', seed: 11, steps: 2 });
+    expect(p).toMatchObject({ prompt: 'first: a blue boat', negativePrompt: 'rain', seed: 11, steps: 2, extra: { RNG: 'NV' } });
   });
 
   it('opens an image large with its settings, deletes one, then all', async () => {

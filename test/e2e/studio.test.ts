@@ -11,6 +11,7 @@ import { act } from '../support/app-driver.ts';
 import { copyStandIn, TINY as MODEL, useE2e } from '../support/e2e.ts';
 import { encodePng, testPicture } from '../support/png.ts';
 import { bytesOf, dropFile } from '../support/studio.ts';
+import { samplerFromA1111 } from '../../src/diffusion/index.ts';
 import { parseParameters } from '../../src/ui/a1111-parameters.ts';
 import { addTextChunks, readTextChunks } from '../../src/ui/png-text-chunks.ts';
 
@@ -96,7 +97,10 @@ describe('studio', () => {
     expect(await act(page, 'generate')).toBeUndefined();
     const ours = parseParameters((await readTextChunks(await bytesOf(page, '[data-testid="result-image"]'))).parameters!);
     const theirs = parseParameters(A1111);
-    for (const key of ['prompt', 'negativePrompt', 'steps', 'sampler', 'cfgScale', 'seed', 'width', 'height'] as const) expect(ours[key], key).toEqual(theirs[key]);
+    for (const key of ['prompt', 'negativePrompt', 'steps', 'cfgScale', 'seed', 'width', 'height'] as const) expect(ours[key], key).toEqual(theirs[key]);
+    // Ours names the schedule apart, as A1111 1.9+ does: `Sampler: DPM++ 2M, Schedule type: Karras`.
+    expect([ours.sampler, ours.scheduleType]).toEqual(['DPM++ 2M', 'Karras']);
+    expect(samplerFromA1111(ours.sampler, ours.scheduleType)).toBe(samplerFromA1111(theirs.sampler, theirs.scheduleType));
   });
 
   it('dropping our own PNG restores the settings that made it', async () => {

@@ -9,7 +9,7 @@ import { A1111_SAMPLE } from '../support/png.ts';
 // The reader as it was, on A1111's own pair regex (modules/infotext_utils.py, re_param_code):
 // the reference the linear scanner must agree with. Fine on short lines, quadratic on long ones.
 const PAIR = /\s*([\p{L}\p{M}\p{N}_][\p{L}\p{M}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
-const KNOWN = new Set(['Steps', 'Sampler', 'CFG scale', 'Seed', 'Size', 'Model hash', 'Model']);
+const KNOWN = new Set(['Steps', 'Sampler', 'Schedule type', 'CFG scale', 'Seed', 'Size', 'Model hash', 'Model']);
 function unquote(value: string): string {
   if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
   try {
@@ -58,6 +58,7 @@ function referenceParse(text: string): GenerationParameters {
     if (size) [result.width, result.height] = [Number(size[1]), Number(size[2])];
     else if (field && n !== undefined) result[field] = n;
     else if (key === 'Sampler') result.sampler = value;
+    else if (key === 'Schedule type') result.scheduleType = value;
     else if (key === 'Model') result.model = value;
     else if (key === 'Model hash') result.modelHash = value;
     else extra[key] = value;

@@ -10,6 +10,7 @@ describe('A1111 parameters text', () => {
       negativePrompt: '(worst quality, low quality:1.4), EasyNegative, bad-hands-5\nwatermark, text',
       steps: 28,
       sampler: 'DPM++ 2M',
+      scheduleType: 'Karras',
       cfgScale: 6.5,
       seed: 3456789012,
       width: 512,
@@ -17,7 +18,6 @@ describe('A1111 parameters text', () => {
       modelHash: '7f96a1a9ca',
       model: 'anything-v5-PrtRE',
       extra: {
-        'Schedule type': 'Karras',
         'Denoising strength': '0.45',
         'Clip skip': '2',
         'Hires upscale': '2',

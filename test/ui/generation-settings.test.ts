@@ -11,6 +11,7 @@ describe('generation settings ↔ A1111 parameters', () => {
     expect(samplerId('Euler a')).toBe('euler-a');
     expect(samplerId('Heun')).toBe('heun');
     expect(samplerId('DPM++ SDE')).toBe(''); // not ours: the model's own scheduler
+    expect(samplerId('DPM++ 2M', 'Karras')).toBe('dpmpp-2m-karras');
   });
 
   it('restores what the text carries and keeps the rest', () => {
@@ -25,8 +26,9 @@ describe('generation settings ↔ A1111 parameters', () => {
     const form = { ...defaultGenerationSettings(), prompt: 'a cat', seed: 7, steps: null as unknown as undefined, guidance: 2.5, width: 96, batch: 0 };
     expect(generateOptions(form)).toEqual({
       prompt: 'a cat', negativePrompt: '', seed: 7, steps: undefined, guidanceScale: 2.5, sampler: undefined, width: 96, height: undefined, batch: 1,
-      initImage: undefined, strength: undefined,
+      initImage: undefined, strength: undefined, noise: 'cpu', clipSkip: 1, padPrompts: false,
     });
+    expect(generateOptions({ ...form, noise: 'gpu', clipSkip: 2, padPrompts: true })).toMatchObject({ noise: 'gpu', clipSkip: 2, padPrompts: true });
     const picture = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
     expect(generateOptions({ ...form, sampler: 'euler-a', strength: 0.3 }, picture)).toMatchObject({ sampler: 'euler-a', initImage: picture, strength: 0.3 });
   });

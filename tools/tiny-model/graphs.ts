@@ -36,6 +36,8 @@ export interface TextEncoderOptions {
   textEmbeds?: { dims: readonly Dim[]; width: number };
   /** int4 weights (MatMulNBits, GatherBlockQuantized), float32 math. */
   quantize?: 'q4';
+  /** The final LayerNorm's scale and shift drawn around 1 and 0, as a trained CLIP's are (by default 1 and 0, which leaves each token's mean at 0). */
+  learnedFinalNorm?: boolean;
 }
 
 export const SD_TURBO_TEXT: TextEncoderOptions = {
@@ -77,9 +79,10 @@ export function textEncoderGraph(vocabSize: number, seed: number, opts: TextEnco
     hidden.push(h);
   }
 
+  const learned = opts.learnedFinalNorm ?? false;
   const last = opts.noLastHiddenState
-    ? n.layerNorm(h, 'text_model.final_layer_norm', H)
-    : n.floatOutput('last_hidden_state', opts.io, opts.hiddenState, (output) => n.layerNorm(h, 'text_model.final_layer_norm', H, output));
+    ? n.layerNorm(h, 'text_model.final_layer_norm', H, undefined, learned)
+    : n.floatOutput('last_hidden_state', opts.io, opts.hiddenState, (output) => n.layerNorm(h, 'text_model.final_layer_norm', H, output, learned));
   // CLIP pools the end-of-text token, found as the largest id (argmax), as transformers does.
   const pool = (output?: string) => {
     const eos = g.node('ArgMax', [ids], { axis: 1, keepdims: 1 }); // [B, 1]

@@ -226,9 +226,10 @@ export class Net {
     return this.g.node('Add', [scaled, this.filled(`${name}.bias`, [channels, 1, 1], 0)]);
   }
 
-  layerNorm(x: string, name: string, dim: number, output?: string): string {
-    const scale = this.filled(`${name}.weight`, [dim], 1);
-    const bias = this.filled(`${name}.bias`, [dim], 0);
+  layerNorm(x: string, name: string, dim: number, output?: string, learned = false): string {
+    // `learned`: scale 1 ± 0.3 and shift ± 0.3 drawn per channel, as a trained norm's are (1 and 0 leave every row's mean at 0).
+    const scale = learned ? this.floats(`${name}.weight`, [dim], this.draw(`${name}.weight`, [dim], 1, 0.3).map((v) => 1 + v)) : this.filled(`${name}.weight`, [dim], 1);
+    const bias = learned ? this.weight(`${name}.bias`, [dim], 1, 0.3) : this.filled(`${name}.bias`, [dim], 0);
     return this.g.node('LayerNormalization', [x, scale, bias], { axis: -1, epsilon: float(1e-5) }, output);
   }
 

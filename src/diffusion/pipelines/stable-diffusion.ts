@@ -4,7 +4,7 @@ import { createNoise, type NoiseSource } from '../noise/index.ts';
 import type { Family } from '../reference-configs.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
 import { isGpuResident, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
-import { encodeText, releaseConditioning, type TextConditioning } from '../text-encoding.ts';
+import { encodePrompts, releaseConditioning, type TextConditioning } from '../text-encoding.ts';
 
 export type { Family };
 
@@ -29,6 +29,8 @@ export interface StableDiffusionModel {
   vaeScalingFactor: number;
   /** SDXL's `force_zeros_for_empty_prompt`: with guidance, an empty negative prompt is zeros, not the encoded "". */
   forceZerosForEmptyPrompt?: boolean;
+  /** The UNet's `encoder_hidden_states` length when fixed (static shapes, or pinned for WebNN): 77, one chunk of prompt. Read from the UNet's dims when left out. */
+  fixedTextLength?: number;
 }
 
 /** One request: a prompt and the settings people know from diffusers and A1111. */
@@ -50,6 +52,10 @@ export interface GenerateRequest {
   batch?: number;
   /** A sampler id from `SAMPLERS`; the repo's own scheduler when left out. */
   sampler?: string;
+  /** A1111's Clip skip (1, the default, is the last layer); applied where the model takes it (see `clipSkipSupport`). */
+  clipSkip?: number;
+  /** A1111's "Pad prompt/negative prompt" (`Pad conds`): a prompt and negative prompt of different lengths share one UNet batch, padded with empty chunks. */
+  padPrompts?: boolean;
   /** img2img: the starting picture (resized to width × height) and how much to change it (0–1). */
   initImage?: RgbaImage;
   strength?: number;
@@ -78,6 +84,12 @@ export interface GenerateResult {
   steps: number;
   /** UNet inputs that came from GPU memory instead of the CPU (`encoder_hidden_states` on WebGPU). */
   gpuResidentInputs: string[];
+  /** The Clip skip applied (1 where the model does not take the one asked for). */
+  clipSkip: number;
+  /** Whether the prompt and negative prompt were padded to one length (`padPrompts` with different lengths). */
+  paddedPrompts: boolean;
+  /** What the person should know about the prompt: cut to fit, Clip skip or `<lora:…>` not applied. */
+  notices: string[];
 }
 
 /**
@@ -116,12 +128,15 @@ export async function generate(
   // 1. Prompt (and, for guidance, the negative prompt) → conditioning (in GPU memory where the runtime can).
   onStage({ stage: 'text_encoder', image: 0, images });
   const negative = m.forceZerosForEmptyPrompt && !req.negativePrompt?.trim() ? null : (req.negativePrompt ?? '');
-  const prompts = guided ? [negative, req.prompt] : [req.prompt];
+  const textDim = m.unet.inputs.encoder_hidden_states?.dims[1];
+  const fixedLength = m.fixedTextLength ?? (typeof textDim === 'number' ? textDim : undefined);
   const conditioning: TextConditioning[] = [];
   try {
-    await timed('text_encoder', async () => {
-      for (const batch of split ? prompts.map((p) => [p]) : [prompts]) conditioning.push(await encodeText(m, batch));
-    });
+    // One conditioning per UNet call: negative and prompt as a batch of two when they have one length.
+    const text = await timed('text_encoder', () =>
+      encodePrompts(m, guided ? { prompt: req.prompt, negative } : { prompt: req.prompt }, { clipSkip: req.clipSkip, padPrompts: req.padPrompts, separate: split, fixedLength }),
+    );
+    conditioning.push(...text.batches);
     const extras: Record<string, Tensor> = {};
     if (lcm) extras.timestep_cond = guidanceEmbedding(req.guidanceScale, embeddingWidth(m.unet));
     // SDXL's micro-conditioning: original size, crop top-left, target size, in pixels (height first).
@@ -179,7 +194,8 @@ export async function generate(
     }
     // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
     const fromGpu = conditioning.some((c) => isGpuResident(c.context)) ? ['encoder_hidden_states'] : [];
-    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, gpuResidentInputs: fromGpu };
+    const steps = Math.max(1, Math.round(req.steps)) - start / scheduler.order;
+    return { images: results, timings, steps, gpuResidentInputs: fromGpu, clipSkip: text.clipSkip, paddedPrompts: text.padded, notices: text.notices };
   } finally {
     conditioning.forEach(releaseConditioning);
   }

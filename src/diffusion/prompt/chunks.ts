@@ -2,8 +2,8 @@ import { parsePromptAttention, type PromptPart } from './attention.ts';
 
 /** What chunking needs from a tokenizer (the project's `ClipTokenizer` has it all). */
 export interface PromptTokenizer {
-  /** Token ids of a text, without start/end tokens or padding. */
-  tokenize(text: string): number[];
+  /** Token ids of a text, without start/end tokens or padding; at most `limit` of them when given (the rest is not read). */
+  tokenize(text: string, limit?: number): number[];
   readonly bosId: number;
   readonly eosId: number;
   /** Fills the chunk after its end token (the end token itself for SD 1.x, `!` = 0 for SD 2.x). */
@@ -19,7 +19,10 @@ export interface PromptChunk {
 /** A prompt as chunks, and how many of its tokens count (A1111's `token_count`). */
 export interface ChunkedPrompt {
   chunks: PromptChunk[];
+  /** A1111's `token_count`; with `truncated`, the count of the chunks kept (the prompt has more). */
   tokenCount: number;
+  /** True when the prompt needed more than `maxChunks` chunks: the rest was neither read nor kept. */
+  truncated: boolean;
 }
 
 /** Options of {@link chunkPrompt}; the defaults are A1111's. */
@@ -36,6 +39,11 @@ export interface ChunkOptions {
   commaId?: number;
   /** Read `( )`, `[ ]` and `BREAK` (A1111's emphasis setting "Original"); false takes the text as it is. */
   emphasis?: boolean;
+  /**
+   * Keep at most this many chunks (no limit by default, as in A1111): tokenizing stops there, so
+   * a prompt of a megabyte costs what its first chunks cost.
+   */
+  maxChunks?: number;
 }
 
 /**
@@ -45,12 +53,17 @@ export interface ChunkOptions {
  * a chunk early; a chunk that fills up in the middle of text moves the tokens after its last
  * comma, when that comma is at most `commaBacktrack` tokens back, to the next chunk. An empty
  * prompt is one chunk. Every token carries its part's weight; start, end and padding weigh 1.
- * Textual-inversion embeddings are not looked up (their names stay words).
+ * Textual-inversion embeddings are not looked up (their names stay words). With `maxChunks`, the
+ * chunks after that many are dropped (`truncated`), and the text that would fill them is not read.
  */
 export function chunkPrompt(prompt: string, tokenizer: PromptTokenizer, options: ChunkOptions = {}): ChunkedPrompt {
   const length = options.chunkLength ?? 75;
   const backtrack = options.commaBacktrack ?? 20;
   const comma = options.commaId ?? commaIdOf(tokenizer);
+  const maxChunks = options.maxChunks ?? Infinity;
+  if (!(maxChunks >= 1)) throw new RangeError(`maxChunks must be at least 1, not ${maxChunks}.`);
+  // A part never needs more tokens than the chunks left can hold, plus one to see that it overflows.
+  const enough = Number.isFinite(maxChunks) ? (maxChunks + 1) * length + 1 : undefined;
   const parts: PromptPart[] = options.emphasis === false ? [{ kind: 'text', text: prompt, weight: 1 }] : parsePromptAttention(prompt);
 
   const chunks: PromptChunk[] = [];
@@ -66,12 +79,18 @@ export function chunkPrompt(prompt: string, tokenizer: PromptTokenizer, options:
     lastComma = -1;
   };
 
-  for (const part of parts) {
+  let truncated = false;
+  // A token, or a BREAK closing a chunk, that would land in chunk `maxChunks + 1` truncates the prompt.
+  parts: for (const part of parts) {
     if (part.kind === 'break') {
+      if (chunks.length >= maxChunks) {
+        truncated = true;
+        break;
+      }
       nextChunk();
       continue;
     }
-    for (const token of tokenizer.tokenize(part.text)) {
+    for (const token of tokenizer.tokenize(part.text, enough)) {
       if (token === comma) lastComma = tokens.length;
       else if (backtrack !== 0 && tokens.length === length && lastComma !== -1 && tokens.length - lastComma <= backtrack) {
         const moved = tokens.splice(lastComma + 1);
@@ -81,12 +100,16 @@ export function chunkPrompt(prompt: string, tokenizer: PromptTokenizer, options:
         weights = movedWeights;
       }
       if (tokens.length === length) nextChunk();
+      if (chunks.length >= maxChunks) {
+        truncated = true;
+        break parts;
+      }
       tokens.push(token);
       weights.push(part.weight);
     }
   }
-  if (tokens.length || !chunks.length) nextChunk(true);
-  return { chunks, tokenCount };
+  if (!truncated && (tokens.length || !chunks.length)) nextChunk(true);
+  return { chunks, tokenCount, truncated };
 }
 
 /** A chunk of no tokens: start, end, padding, all of weight 1 (what an empty prompt encodes as). */

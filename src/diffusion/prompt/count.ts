@@ -7,6 +7,8 @@ export interface TokenCount {
   tokens: number;
   /** The next multiple of 75 at or above it (75 for an empty prompt): where another chunk starts. */
   limit: number;
+  /** With `maxChunks`: the prompt needs more chunks than that, and `tokens` counts only those kept. */
+  truncated: boolean;
 }
 
 /**
@@ -15,6 +17,6 @@ export interface TokenCount {
  */
 export function countTokens(prompt: string, tokenizer: PromptTokenizer, options: ChunkOptions = {}): TokenCount {
   const length = options.chunkLength ?? 75;
-  const { tokenCount } = chunkPrompt(extractExtraNetworks(prompt).text, tokenizer, options);
-  return { tokens: tokenCount, limit: Math.ceil(Math.max(tokenCount, 1) / length) * length };
+  const { tokenCount, truncated } = chunkPrompt(extractExtraNetworks(prompt).text, tokenizer, options);
+  return { tokens: tokenCount, limit: Math.ceil(Math.max(tokenCount, 1) / length) * length, truncated };
 }

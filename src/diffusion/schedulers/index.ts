@@ -29,7 +29,7 @@ export {
   UniPCMultistepScheduler,
   flowMatchMu,
 };
-export { SAMPLERS, samplerConfig, samplerFromA1111, type Sampler } from './samplers.ts';
+export { SAMPLERS, samplerConfig, samplerFromA1111, a1111Sampler, type Sampler } from './samplers.ts';
 
 const CLASSES: Record<string, new (config: SchedulerConfig) => Scheduler> = {
   EulerDiscreteScheduler,

@@ -117,3 +117,31 @@ function scheduleKey(text: string): string | undefined {
   if (text === '') return '';
   return SCHEDULE_TYPES.find((names) => names.includes(text))?.[0];
 }
+
+// diffusers' scheduler classes under A1111's sampler names (A1111 calls PNDM "PLMS"). `scheduled`:
+// A1111 1.9+ gives it a schedule type; `karras`: our class reads use_karras_sigmas (diffusers' Euler
+// ancestral and KDPM2 classes have no such option).
+const A1111_NAMES: Record<string, { name: string; scheduled?: boolean; karras?: boolean }> = {
+  EulerDiscreteScheduler: { name: 'Euler', scheduled: true, karras: true },
+  EulerAncestralDiscreteScheduler: { name: 'Euler a', scheduled: true },
+  HeunDiscreteScheduler: { name: 'Heun', scheduled: true, karras: true },
+  KDPM2DiscreteScheduler: { name: 'DPM2', scheduled: true },
+  DPMSolverMultistepScheduler: { name: 'DPM++ 2M', scheduled: true, karras: true },
+  UniPCMultistepScheduler: { name: 'UniPC' },
+  DDIMScheduler: { name: 'DDIM' },
+  PNDMScheduler: { name: 'PLMS' },
+  LCMScheduler: { name: 'LCM' },
+};
+
+/**
+ * What A1111 1.9+ writes into a PNG for a scheduler config: `Sampler: DPM++ 2M` and `Schedule type:
+ * Karras` (or `Uniform`: the model's own σs; A1111's "Automatic" would mean Karras for DPM++ 2M, so
+ * it is never written). Samplers A1111 gives no schedule type (DDIM, PLMS, UniPC, LCM) have none.
+ * `samplerFromA1111` reads it back; a class A1111 has no name for keeps its diffusers name.
+ */
+export function a1111Sampler(config: SchedulerConfig): { sampler: string; scheduleType?: string } {
+  const known = A1111_NAMES[String(config._class_name)];
+  if (!known) return { sampler: String(config._class_name) };
+  const sampler = known.name === 'DPM++ 2M' && String(config.algorithm_type).startsWith('sde-') ? 'DPM++ 2M SDE' : known.name;
+  return known.scheduled ? { sampler, scheduleType: known.karras && config.use_karras_sigmas ? 'Karras' : 'Uniform' } : { sampler };
+}

@@ -84,6 +84,29 @@ describe('extractExtraNetworks: <type:name:args>', () => {
     }
   });
 
+  it("finds exactly the tags A1111's regex finds, on text full of near-tags", () => {
+    const A1111 = /<([\p{L}\p{N}_]+):([^>]+)>/gu;
+    const pieces = ['<', '>', ':', 'lora', 'é', '_', '1', ' ', '<a:', 'x>', '::', '\n'];
+    let state = 7;
+    for (let n = 0; n < 500; n++) {
+      let text = '';
+      for (let i = 0; i < 24; i++) text += pieces[(state = (state * 1103515245 + 12345) % 2 ** 31) % pieces.length];
+      const expected = [...text.matchAll(A1111)].map((m) => m[0]);
+      const { text: rest, networks } = extractExtraNetworks(text);
+      expect(networks.map((t) => t.tag), JSON.stringify(text)).toEqual(expected);
+      expect(rest).toBe(text.replace(A1111, ''));
+    }
+  });
+
+  it('a megabyte of unclosed tags is read in one pass (the regex rescans the rest of the text at each one)', () => {
+    const unclosed = '<lora:x'.repeat(150_000);
+    expect(extractExtraNetworks(unclosed)).toEqual({ text: unclosed, networks: [] });
+    // With one `>` at the very end, the first `<lora:` runs to it, as the regex's [^>]+ does.
+    const closed = `${unclosed}>`;
+    const { text, networks } = extractExtraNetworks(closed);
+    expect([text, networks.length, networks[0]!.tag, networks[0]!.name]).toEqual(['', 1, closed, 'x<lora']);
+  });
+
   it('a prompt without tags comes back unchanged', () => {
     const prompt = 'a watercolor painting of a lighthouse at dawn, (soft light:1.1)';
     expect(extractExtraNetworks(prompt)).toEqual({ text: prompt, networks: [] });

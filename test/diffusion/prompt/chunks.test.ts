@@ -117,18 +117,54 @@ describe('chunkPrompt: A1111 tokenize_line', () => {
   });
 });
 
+describe('chunkPrompt with maxChunks: a cap on encoder runs', () => {
+  it('keeps the first chunks exactly as without a cap, and says the rest was dropped', () => {
+    const all = chunkPrompt(LONG, sd1);
+    for (const max of [1, 2]) {
+      const capped = chunkPrompt(LONG, sd1, { maxChunks: max });
+      expect(capped.truncated).toBe(true);
+      expect(capped.chunks).toEqual(all.chunks.slice(0, max));
+      expect(capped.tokenCount).toBe(75 * max);
+    }
+    expect(chunkPrompt(LONG, sd1, { maxChunks: 3 })).toEqual({ ...all, truncated: false });
+    expect(chunkPrompt(words(75), sd1, { maxChunks: 1 }).truncated).toBe(false); // exactly full is not cut
+    expect(chunkPrompt(words(76), sd1, { maxChunks: 1 }).truncated).toBe(true);
+  });
+
+  it('a BREAK closing the last chunk allowed is not a cut; one opening a chunk past it is', () => {
+    expect(chunkPrompt('red BREAK', sd1, { maxChunks: 1 })).toMatchObject({ truncated: false, chunks: [expect.anything()] });
+    expect(chunkPrompt('red BREAK green', sd1, { maxChunks: 1 }).truncated).toBe(true);
+    expect(chunkPrompt('red BREAK BREAK', sd1, { maxChunks: 1 }).truncated).toBe(true);
+  });
+
+  it('reads only what the kept chunks need: a megabyte of words, or of BREAKs, costs a few chunks', () => {
+    // Counted reads, not time: the tokenizer is asked for at most (maxChunks + 1)·75 + 1 tokens per part.
+    const asked: number[] = [];
+    const counting = { bosId: sd1.bosId, eosId: sd1.eosId, padId: sd1.padId, tokenize: (t: string, limit?: number) => (asked.push(limit ?? Infinity), sd1.tokenize(t, limit)) };
+    const huge = chunkPrompt('red '.repeat(2 ** 18), counting, { maxChunks: 4, commaId: COMMA });
+    expect([huge.chunks.length, huge.truncated]).toEqual([4, true]);
+    expect(Math.max(...asked)).toBe(5 * 75 + 1);
+    const breaks = chunkPrompt('a BREAK '.repeat(2 ** 17), sd1, { maxChunks: 4 });
+    expect([breaks.chunks.length, breaks.truncated]).toEqual([4, true]);
+  });
+});
+
 describe('countTokens: the counter under the prompt box', () => {
   it('shows tokens against the next multiple of 75', () => {
-    expect(countTokens('', sd1)).toEqual({ tokens: 0, limit: 75 });
-    expect(countTokens(words(37), sd1)).toEqual({ tokens: 37, limit: 75 });
-    expect(countTokens(words(75), sd1)).toEqual({ tokens: 75, limit: 75 });
-    expect(countTokens(words(76), sd1)).toEqual({ tokens: 76, limit: 150 });
-    expect(countTokens(words(112), sd1)).toEqual({ tokens: 112, limit: 150 });
-    expect(countTokens(LONG, sd1)).toEqual({ tokens: 165, limit: 225 });
+    expect(countTokens('', sd1)).toEqual({ tokens: 0, limit: 75, truncated: false });
+    expect(countTokens(words(37), sd1)).toEqual({ tokens: 37, limit: 75, truncated: false });
+    expect(countTokens(words(75), sd1)).toEqual({ tokens: 75, limit: 75, truncated: false });
+    expect(countTokens(words(76), sd1)).toEqual({ tokens: 76, limit: 150, truncated: false });
+    expect(countTokens(words(112), sd1)).toEqual({ tokens: 112, limit: 150, truncated: false });
+    expect(countTokens(LONG, sd1)).toEqual({ tokens: 165, limit: 225, truncated: false });
   });
 
   it('does not count extra networks or emphasis brackets, and counts the room BREAK leaves', () => {
-    expect(countTokens(`(${words(10)}:1.3) <lora:x:0.7> [${words(5)}]`, sd1)).toEqual({ tokens: 15, limit: 75 });
-    expect(countTokens('red BREAK green', sd1)).toEqual({ tokens: 76, limit: 150 });
+    expect(countTokens(`(${words(10)}:1.3) <lora:x:0.7> [${words(5)}]`, sd1)).toEqual({ tokens: 15, limit: 75, truncated: false });
+    expect(countTokens('red BREAK green', sd1)).toEqual({ tokens: 76, limit: 150, truncated: false });
+  });
+
+  it('with a cap, counts the kept chunks and says there is more', () => {
+    expect(countTokens(words(200), sd1, { maxChunks: 2 })).toEqual({ tokens: 150, limit: 150, truncated: true });
   });
 });
