@@ -46,6 +46,7 @@ export {
   componentModelPath,
   missingFiles,
   pipelineFiles,
+  everyVariantFiles,
   type Component,
   type ModelVariant,
   type RepoLayout,

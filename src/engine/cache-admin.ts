@@ -1,6 +1,7 @@
 // Cache administration: what the cache panel does with the store (delete, verify, export).
 import { exportSnapshot, fileKey, inventory, manifestKey, MODELS, repoKey, verifyFiles, type ExportLayout, type Mismatch, type Store } from '../cache/index.ts';
 import { readManifest } from './manifest.ts';
+import { exportableFiles } from './variants.ts';
 
 /** Deletes everything, a repo, one commit of it (files, manifest and the refs pointing at it), or one file. */
 export async function deleteFromCache(store: Store, target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {
@@ -33,8 +34,11 @@ export async function exportCommit(
 ): Promise<{ written: string[] }> {
   const manifest = await readManifest(store, p.repo, p.commit);
   if (!manifest) throw new Error(`${p.repo}@${p.commit} is not in the cache.`);
-  const refs = (await inventory(store)).find((r) => r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit)?.refs ?? [];
-  return exportSnapshot({ ...p, refs, files: manifest.files, get: (path) => store.get(fileKey(p.repo, p.commit, path)) });
+  const revision = (await inventory(store)).find((r) => r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit);
+  // The manifest lists every variant's files; what is exported is the variants that were downloaded.
+  const stored = new Set(revision?.files.map((f) => f.path));
+  const files = exportableFiles(manifest, (path) => stored.has(path));
+  return exportSnapshot({ ...p, refs: revision?.refs ?? [], files, get: (path) => store.get(fileKey(p.repo, p.commit, path)) });
 }
 
 async function refsOf(store: Store, repo: string): Promise<{ key: string; commit: string }[]> {

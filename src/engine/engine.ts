@@ -1,15 +1,18 @@
 import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type Store } from '../cache/index.ts';
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
-import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
+import { chooseBackend, Float16UnsupportedError, webnnSupport, type BackendChoice, type WebnnSupport } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
 import { ensureModel, locate } from './ensure-model.ts';
-import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
+import { findFp32Revision } from './fp32-revision.ts';
+import { lookUpListings, modelListing } from './listings.ts';
+import { cachedManifest, fetchManifest, notCachedOffline, saveManifest, type Manifest } from './manifest.ts';
+import { forVariant, layoutOf, pickVariant, variantNamed } from './variants.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
-import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
+import { modelPageUrl, type WhoAmI } from '../hub/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
-import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelListing, ModelSource, PreparedModel } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
 
@@ -26,6 +29,8 @@ export class Engine implements EngineApi {
   private readonly fetch = this.network.wrap();
 
   private readonly storageSettings: StorageSettings;
+  private readonly backends = new Map<ModelSource['backend'], Promise<BackendChoice>>();
+  private webnnProbe?: Promise<WebnnSupport>;
 
   /** With no store given, uses the backend chosen in settings (OPFS by default, IndexedDB without OPFS). */
   constructor(store?: Store) {
@@ -95,12 +100,28 @@ export class Engine implements EngineApi {
     await this.ready;
     const cached = await cachedManifest(this.store, source.model, revision);
     if (!cached && source.offline) throw notCachedOffline(source.model, revision);
-    const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
-    const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
+    let m = cached;
+    if (!m) {
+      // Kept, so the model picker has this repo's figures from now on, offline too.
+      m = await fetchManifest(await this.hubOptions(source), source.model, revision);
+      await saveManifest(this.store, source.model, revision, m);
+    }
+    const target = await this.target(source.backend);
+    const variant = forVariant(m, pickVariant(m, source.variant, target));
+    const complete = cached !== undefined && (await locate(this.store, variant, [])).missing.length === 0;
     return {
-      model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
-      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
+      ...modelListing(m, target), revision, variant: variant.variant, totalBytes: variant.files.reduce((s, f) => s + Math.max(0, f.size), 0),
+      cached: complete, modelUrl: modelPageUrl(source, m.repo),
     };
+  }
+
+  async modelListings(hubUrl: string, models: string[], lookUp = false): Promise<Record<string, ModelListing>> {
+    await this.ready;
+    return lookUpListings({ store: this.store, models, hub: lookUp ? await this.hubOptions({ hubUrl, model: '', revision: 'main' }) : undefined, target: await this.target('auto') });
+  }
+
+  async webnn(): Promise<WebnnSupport> {
+    return (this.webnnProbe ??= webnnSupport());
   }
 
   async prepare(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel> {
@@ -110,7 +131,7 @@ export class Engine implements EngineApi {
   async warmUp(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel | undefined> {
     await this.ready;
     const cached = await cachedManifest(this.store, source.model, source.revision || 'main');
-    if (!cached || (await locate(this.store, cached, this.local)).missing.length) return undefined;
+    if (!cached || (await locate(this.store, await this.variantOf(cached, source), this.local)).missing.length) return undefined;
     return this.withSignal(async (signal) => {
       const loaded = await this.load({ ...source, offline: true }, onEvent, signal);
       if (!loaded.warm) {
@@ -127,7 +148,10 @@ export class Engine implements EngineApi {
   async download(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<DownloadedModel> {
     return this.withSignal(async (signal) => {
       const { manifest, offline, downloadedBytes, sources } = await this.ensure(source, onEvent, signal);
-      return { model: source.model, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes, files: filesWithSources(manifest, sources) };
+      return {
+        model: source.model, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes, files: filesWithSources(manifest, sources),
+        variant: variantNamed(manifest),
+      };
     });
   }
 
@@ -172,7 +196,7 @@ export class Engine implements EngineApi {
   }
 
   async backend(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
-    return chooseBackend(prefer);
+    return this.target(prefer);
   }
 
   async cancel(): Promise<void> {
@@ -201,6 +225,18 @@ export class Engine implements EngineApi {
     }
   }
 
+  /** The backend `prefer` gives on this device, asked once (the adapter and WebNN do not change while the page is open). */
+  private target(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
+    let choice = this.backends.get(prefer);
+    if (!choice) this.backends.set(prefer, (choice = chooseBackend(prefer)));
+    return choice;
+  }
+
+  /** The part of a listing that `source` uses: the variant it asks for, else the one its backend runs well. */
+  private async variantOf(listing: Manifest, source: ModelSource): Promise<Manifest & { variant: string }> {
+    return forVariant(listing, pickVariant(listing, source.variant, await this.target(source.backend)));
+  }
+
   private async hubOptions(source: ModelSource) {
     const opts = await this.tokens.hubOptions(source.hubUrl, this.fetch);
     return source.token ? { ...opts, accessToken: source.token } : opts;
@@ -215,6 +251,7 @@ export class Engine implements EngineApi {
     if (folder && folder.permission !== 'granted') {
       throw new Error(`The app may no longer write to the folder “${folder.name}” you chose: click “Allow access” in the cache panel (browsers ask again on each visit).`);
     }
+    const target = await this.target(source.backend);
     return ensureModel({
       store: this.store,
       hub: await this.hubOptions(source),
@@ -223,6 +260,8 @@ export class Engine implements EngineApi {
       repo: source.model,
       revision,
       signal,
+      // Only the variant this device opens is downloaded.
+      select: (listing) => forVariant(listing, pickVariant(listing, source.variant, target)),
       onProgress: (files, loaded, total) => {
         // Progress crosses the worker boundary: ~10 messages a second is plenty.
         const now = performance.now();
@@ -233,12 +272,19 @@ export class Engine implements EngineApi {
     });
   }
 
-  /** An fp16 model the GPU cannot run: name the repo's fp32 branch when it has one, so the page can offer it. */
-  private async withFp32Revision(err: Float16UnsupportedError, source: ModelSource): Promise<Error> {
-    const refs = await listRefs({ ...(await this.hubOptions(source)), repo: source.model }).catch(() => undefined);
-    const fp32 = refs?.branches.find((b) => /fp32|float32|full/i.test(b.name) && b.name !== source.revision);
+  /** An fp16 model the GPU cannot run: name the repo's fp32 variant or branch when it has one, so the page can offer it. */
+  private async withFp32Alternative(err: Float16UnsupportedError, source: ModelSource, manifest: Manifest): Promise<Error> {
+    const revision = source.revision || 'main';
+    const full = (await cachedManifest(this.store, source.model, revision)) ?? manifest;
+    const fp32Variant = layoutOf(full).variants.find((v) => !v.float16 && v.label === 'fp32');
+    if (fp32Variant && fp32Variant.id !== (manifest as Partial<{ variant: string }>).variant) {
+      err.message += ` This repo also has fp32 files: the “${fp32Variant.label}” variant.`;
+      err.fp32Variant = fp32Variant.id;
+      return err;
+    }
+    const fp32 = await findFp32Revision(await this.hubOptions(source), source.model, revision, manifest).catch(() => undefined);
     if (!fp32) return err;
-    err.message += ` This repo has an fp32 revision: “${fp32.name}”.`;
+    err.message += ` This repo has an fp32 revision: “${fp32.name}” (${fp32.because}).`;
     err.fp32Revision = fp32.name;
     return err;
   }
@@ -247,7 +293,8 @@ export class Engine implements EngineApi {
     const revision = source.revision || 'main';
     const ensured = await this.ensure(source, onEvent, signal);
     const { manifest } = ensured;
-    const key = `${source.model}@${manifest.commit}`;
+    const variant = (manifest as Manifest & { variant: string }).variant;
+    const key = `${manifest.repo}@${manifest.commit}#${variant}`;
     const backend = source.backend ?? 'auto';
     const gpuResident = source.gpuResident ?? true;
     if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {
@@ -257,8 +304,9 @@ export class Engine implements EngineApi {
     await this.unload();
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
-    const open = await openModel(key, cachedRepoReader(this.store, manifest, ensured.localFiles), backend, onEvent, gpuResident).catch(async (err) => {
-      throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Revision(err, source) : err;
+    const reader = cachedRepoReader(this.store, manifest, ensured.localFiles);
+    const open = await openModel(key, reader, { prefer: backend, repoId: manifest.repo, variant }, onEvent, gpuResident).catch(async (err) => {
+      throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Alternative(err, source, manifest) : err;
     });
     const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
     this.loaded = { open, prepared, gpuResident };

@@ -1,7 +1,7 @@
-// What the Hub said about one commit of a repo (the files the pipeline uses, gating, license),
+// What the Hub said about one commit of a repo (the files the pipeline may use, gating, license),
 // fetched once per revision and kept beside the files in the cache for offline use and verify.
 import { manifestKey, refKey, type Store } from '../cache/index.ts';
-import { pipelineFiles, requireRunnable } from '../diffusion/index.ts';
+import { everyVariantFiles, requireRunnable } from '../diffusion/index.ts';
 import { HubUnreachableError, modelInfo, retryDelay, withRetry, type HubOptions, type RepoFile } from '../hub/index.ts';
 
 /** What the Hub said about one commit of a repo, kept beside its files in the cache. */
@@ -13,7 +13,7 @@ export interface Manifest {
   private?: boolean;
   /** When the Hub listed these files (ms since epoch). */
   listedAt: number;
-  /** The files the pipeline uses. */
+  /** The files the pipeline may use: configs, tokenizers and every variant's models (see variants.ts for one variant's part). */
   files: RepoFile[];
 }
 
@@ -26,7 +26,7 @@ export async function fetchManifest(hub: HubOptions, repo: string, revision: str
   });
   const paths = info.files.map((f) => f.path);
   requireRunnable(paths, `${repo}@${revision}`);
-  const wanted = new Set(pipelineFiles(paths));
+  const wanted = new Set(everyVariantFiles(paths));
   return {
     repo: info.id ?? repo,
     commit: info.sha,
