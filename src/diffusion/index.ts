@@ -36,7 +36,7 @@ export { isGpuResident, type Tensor, type TensorData, type ValueInfo, type Model
 export { firstNonFinite, guardFinite, nanFallbacks, rememberedRecoveryMessage, NonFiniteError, type Recovery } from './nan-recovery.ts';
 export { ConfigError } from './config-checks.ts';
 export { encodeText, penultimate, type TextConditioning, type TextEncoders } from './text-encoding.ts';
-export { freeDimensionOverrides, type PinnedShape } from './free-dimensions.ts';
+export { freeDimensionOverrides, type PinnedShape, type ShapeFacts } from './free-dimensions.ts';
 export {
   describeLayout,
   chooseVariant,
