@@ -3,10 +3,10 @@ import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, webnnSupport, type BackendChoice, type WebnnSupport } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
 import { ensureModel, locate } from './ensure-model.ts';
-import { findFp32Revision } from './fp32-revision.ts';
+import { withFp32Alternative } from './fp32-revision.ts';
 import { lookUpListings, modelListing } from './listings.ts';
 import { cachedManifest, fetchManifest, notCachedOffline, saveManifest, type Manifest } from './manifest.ts';
-import { forVariant, layoutOf, pickVariant, variantNamed } from './variants.ts';
+import { forVariant, pickVariant, variantNamed } from './variants.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
@@ -272,23 +272,6 @@ export class Engine implements EngineApi {
     });
   }
 
-  /** An fp16 model the GPU cannot run: name the repo's fp32 variant or branch when it has one, so the page can offer it. */
-  private async withFp32Alternative(err: Float16UnsupportedError, source: ModelSource, manifest: Manifest): Promise<Error> {
-    const revision = source.revision || 'main';
-    const full = (await cachedManifest(this.store, source.model, revision)) ?? manifest;
-    const fp32Variant = layoutOf(full).variants.find((v) => !v.float16 && v.label === 'fp32');
-    if (fp32Variant && fp32Variant.id !== (manifest as Partial<{ variant: string }>).variant) {
-      err.message += ` This repo also has fp32 files: the “${fp32Variant.label}” variant.`;
-      err.fp32Variant = fp32Variant.id;
-      return err;
-    }
-    const fp32 = await findFp32Revision(await this.hubOptions(source), source.model, revision, manifest).catch(() => undefined);
-    if (!fp32) return err;
-    err.message += ` This repo has an fp32 revision: “${fp32.name}” (${fp32.because}).`;
-    err.fp32Revision = fp32.name;
-    return err;
-  }
-
   private async load(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<Loaded> {
     const revision = source.revision || 'main';
     const ensured = await this.ensure(source, onEvent, signal);
@@ -306,7 +289,9 @@ export class Engine implements EngineApi {
     onEvent({ kind: 'status', message: 'Opening the model…' });
     const reader = cachedRepoReader(this.store, manifest, ensured.localFiles);
     const open = await openModel(key, reader, { prefer: backend, repoId: manifest.repo, variant }, onEvent, gpuResident).catch(async (err) => {
-      throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Alternative(err, source, manifest) : err;
+      if (!(err instanceof Float16UnsupportedError) || ensured.offline) throw err;
+      const listing = (await cachedManifest(this.store, source.model, revision)) ?? manifest;
+      throw await withFp32Alternative(err, { hub: await this.hubOptions(source), repo: source.model, revision, listing, opened: manifest });
     });
     const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
     this.loaded = { open, prepared, gpuResident };

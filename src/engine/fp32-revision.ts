@@ -3,6 +3,7 @@
 // repos keep fp32 in `fp32` or `cpu` ("Please use 'cpu' revision on a machine without GPU",
 // dakenf/diffusers.js); others name it otherwise, or not at all.
 import { listRefs, type HubOptions, type RepoFile } from '../hub/index.ts';
+import type { Float16UnsupportedError } from '../runtime/index.ts';
 import { fetchManifest, type Manifest } from './manifest.ts';
 import { layoutOf, precisionFromSize } from './variants.ts';
 
@@ -10,6 +11,27 @@ import { layoutOf, precisionFromSize } from './variants.ts';
 const SAYS_FP32 = /fp32|float32|full|cpu/i;
 /** At most this many branches' listings are read (one request each). */
 const MAX_LISTINGS = 5;
+
+/**
+ * An fp16 model the GPU cannot run: names the repo's fp32 files in the error, so the page can
+ * offer them: another variant of the same listing first (no request), else an fp32 branch.
+ */
+export async function withFp32Alternative(
+  err: Float16UnsupportedError,
+  p: { hub: HubOptions; repo: string; revision: string; listing: Manifest; opened: Manifest & { variant?: string } },
+): Promise<Float16UnsupportedError> {
+  const fp32Variant = layoutOf(p.listing).variants.find((v) => !v.float16 && v.label === 'fp32');
+  if (fp32Variant && fp32Variant.id !== p.opened.variant) {
+    err.message += ` This repo also has fp32 files: its “${fp32Variant.id || 'plain'}” variant.`;
+    err.fp32Variant = fp32Variant.id;
+    return err;
+  }
+  const fp32 = await findFp32Revision(p.hub, p.repo, p.revision, p.opened).catch(() => undefined);
+  if (!fp32) return err;
+  err.message += ` This repo has an fp32 revision: “${fp32.name}” (${fp32.because}).`;
+  err.fp32Revision = fp32.name;
+  return err;
+}
 
 /** The repo's branch (other than `revision`) whose files are fp32, and why the listing says so. */
 export async function findFp32Revision(hub: HubOptions, repo: string, revision: string, current: Manifest): Promise<{ name: string; because: string } | undefined> {

@@ -124,6 +124,23 @@ describe('a repo with several variants (flat onnx/ folder)', () => {
     expect(texts[0]).toMatch(/^Best for this device: fp32 · /);
     expect(texts[2]).toMatch(/^int4 weights \(MatMulNBits\), fp16 · .* · needs shader-f16$/);
   });
+
+  it('the fp16 files chosen by hand there: the error offers the repo’s fp32 files, which run on WebGPU', async () => {
+    const page = await e2e.open(await e2e.newContext(), { model: SDXL_TURBO, variant: 'q4f16' });
+    await page.waitForSelector('[data-testid="variant-note"]');
+    const error = (await act(page, 'generate', { prompt: PROMPT, seed: 19 }))!;
+    expect(error).toContain("which this GPU's WebGPU does not offer");
+    expect(error).toContain('This repo also has fp32 files: its “plain” variant.');
+    e2e.hub.clearLog();
+    await page.getByTestId('use-fp32-variant').click();
+    await page.waitForSelector('[data-testid="result-image"], [data-testid="error"]', { timeout: 0 });
+    await expect.poll(() => page.getByTestId('generate').isEnabled(), UNTIL_TEST_TIMEOUT).toBe(true);
+    expect(await page.getByTestId('error').count()).toBe(0);
+    expect(await page.getByTestId('backend').textContent()).toBe('webgpu');
+    expect(downloadedPaths().every((p) => fp32(p))).toBe(true);
+    const ref = await referenceImage(join(e2e.root, SDXL_TURBO), { prompt: PROMPT, seed: 19 }, { variant: '', repoId: SDXL_TURBO });
+    expectClose(await resultPixels(page), ref.image, 'fp32 variant on WebGPU');
+  });
 });
 
 describe('a static-shape export (microsoft/sd-turbo-webnn)', () => {
