@@ -1,7 +1,10 @@
 // Per family of stand-in models, in headless Chromium (WebGPU on SwiftShader without a GPU):
 // time to first image cold (empty cache: download + open + generate) and warm (revisit: the
 // page prepares the model by itself, then Generate), the next image in the same page, and the
-// UNet's time per step. Prints a table and writes bench/results/families.json.
+// UNet's time per step. Every real layout has a family (configless, tokenizer.json only, static
+// shapes, diffusers SDXL with shards, webnn's flat int4 folder); the flat folder also runs as a
+// repo offering two variants (q4f16 and fp32 files), each picked by ?variant=. Prints a table and
+// writes bench/results/families.json.
 // Run: npm run bench:families   (builds the app first; FAMILIES=sd21,lcm to pick some)
 import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,15 +14,26 @@ import { launchChromium } from '../test/support/browser.ts';
 import { startApp } from '../tools/app-server.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
 import { ensureTinyModel, FAMILIES, type FamilyId } from '../tools/tiny-model/tiny-model.ts';
+import { twoVariantRepo } from '../test/support/variant-repos.ts';
 
 const ROOT = '.cache/hub-root';
-// fp16 I/O families run on the CPU here: SwiftShader's WebGPU has no shader-f16.
+// fp16 I/O families run on the CPU here: SwiftShader's WebGPU has no shader-f16 (int4 on the CPU:
+// onnxruntime's plain wasm build, which the session worker loads for the CPU backend).
 const CPU_ONLY = new Set<FamilyId>(['sd15', 'webnn', 'sd-turbo-fp16', 'sdxl-turbo-webnn']);
+/** The flat folder with two variants (test/support/variant-repos.ts), run once per variant. */
+const TWO_VARIANTS = 'bench/sdxl-turbo-two-variants';
+const VARIANT_RUNS = [
+  { label: 'sdxl-turbo-webnn q4f16 (of two)', variant: 'q4f16', backend: 'wasm' },
+  { label: 'sdxl-turbo-webnn fp32 (of two)', variant: '', backend: 'wasm' },
+  { label: 'sdxl-turbo-webnn fp32 (of two)', variant: '', backend: 'auto' },
+];
 const STEPS: Partial<Record<FamilyId, number>> = { sd15: 4, sd21: 4, 'sd2-v': 4 }; // SD's default 25 steps take minutes on SwiftShader
 const picked = (process.env.FAMILIES?.split(',') ?? Object.keys(FAMILIES)) as FamilyId[];
 
 execSync('npx vite build', { stdio: 'ignore' });
 for (const id of picked) await ensureTinyModel(ROOT, FAMILIES[id].repo, { family: id });
+const variants = picked.includes('sdxl-turbo-webnn');
+if (variants) await twoVariantRepo(ROOT, TWO_VARIANTS);
 const hub = await startHub({ root: ROOT });
 const app = await startApp();
 const browser = await launchChromium();
@@ -34,31 +48,42 @@ async function generate(page: Page): Promise<{ ms: number; info: string }> {
   return { ms: Date.now() - t0, info: ((await page.getByTestId('result-info').textContent()) ?? '').replace(/\s+/g, ' ').trim() };
 }
 
+interface Run {
+  family: string;
+  standsFor: string;
+  repo: string;
+  backend: string;
+  variant?: string;
+  steps?: number;
+}
+const runs: Run[] = picked.map((id) => ({ family: id, standsFor: FAMILIES[id].standsFor, repo: FAMILIES[id].repo, backend: CPU_ONLY.has(id) ? 'wasm' : 'auto', steps: STEPS[id] }));
+if (variants) for (const v of VARIANT_RUNS) runs.push({ family: v.label, standsFor: 'a flat onnx/ repo with q4f16 and fp32 files', repo: TWO_VARIANTS, backend: v.backend, variant: v.variant });
+
 const rows: Record<string, unknown>[] = [];
-for (const id of picked) {
+for (const run of runs) {
   try {
-    rows.push(await measure(id));
+    rows.push(await measure(run));
   } catch (err) {
-    // e.g. sdxl-turbo-webnn on the CPU: onnxruntime-web's WebGPU build has no GatherBlockQuantized CPU kernel.
-    rows.push({ family: id, standsFor: FAMILIES[id].standsFor, error: (err as Error).message.slice(0, 160) });
+    // A family that cannot run here is recorded, not a reason to stop.
+    rows.push({ family: run.family, standsFor: run.standsFor, error: (err as Error).message.slice(0, 160) });
   }
 }
 
-async function measure(id: FamilyId): Promise<Record<string, unknown>> {
-  const backend = CPU_ONLY.has(id) ? 'wasm' : 'auto';
-  const url = `${app.url}/?${new URLSearchParams({ hub: hub.url, model: FAMILIES[id].repo, backend })}`;
+async function measure({ family, standsFor, repo, backend, variant, steps: stepsAsked }: Run): Promise<Record<string, unknown>> {
+  const url = `${app.url}/?${new URLSearchParams({ hub: hub.url, model: repo, backend, ...(variant !== undefined && { variant }) })}`;
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(url);
     await confirmHub(page);
-    if (STEPS[id]) await page.getByTestId('steps').fill(String(STEPS[id]));
+    if (stepsAsked) await page.getByTestId('steps').fill(String(stepsAsked));
     const cold = await generate(page);
+    const files = ((await page.getByTestId('model-info').textContent()) ?? '').match(/· ([^·]+) files\s*$/)?.[1];
     await page.reload();
     const t0 = Date.now();
     await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 900_000 });
     const ready = Date.now() - t0;
-    if (STEPS[id]) await page.getByTestId('steps').fill(String(STEPS[id]));
+    if (stepsAsked) await page.getByTestId('steps').fill(String(stepsAsked));
     const warm = await generate(page);
     await page.getByTestId('seed').fill('7');
     const next = await generate(page);
@@ -66,7 +91,7 @@ async function measure(id: FamilyId): Promise<Record<string, unknown>> {
     const m = /UNet ([\d.]+) (ms|s)/.exec(next.info);
     const unet = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
     const backendUsed = /backend (\w+)/.exec(next.info)?.[1];
-    return { family: id, standsFor: FAMILIES[id].standsFor, backend: backendUsed, steps, coldMs: cold.ms, readyAfterReloadMs: ready, warmFirstMs: warm.ms, nextMs: next.ms, unetPerStepMs: Math.round(unet / steps) };
+    return { family, standsFor, backend: backendUsed, ...(files && { files }), steps, coldMs: cold.ms, readyAfterReloadMs: ready, warmFirstMs: warm.ms, nextMs: next.ms, unetPerStepMs: Math.round(unet / steps) };
   } finally {
     await context.close();
   }

@@ -11,11 +11,19 @@ export interface PinnedShape {
   height: number;
 }
 
+/** What the other components say about the shapes: latent channels and scale, and (SDXL) the pooled text width. */
+export interface ShapeFacts {
+  channels: number;
+  scale: number;
+  /** The second text encoder's `text_embeds` width, when it declares one (SDXL's 1280 otherwise). */
+  pooledWidth?: number;
+}
+
 /**
  * The freeDimensionOverrides for `component` at batch 1 and 77 tokens: in the UNet and VAE
  * decoder `height`/`width` are latent sizes (pixels / `scale`), in the VAE encoder pixels.
  */
-export function freeDimensionOverrides(component: string, shape: PinnedShape, latent = { channels: 4, scale: 8 }): Record<string, number> {
+export function freeDimensionOverrides(component: string, shape: PinnedShape, latent: ShapeFacts = { channels: 4, scale: 8 }): Record<string, number> {
   const h = Math.floor(shape.height / latent.scale);
   const w = Math.floor(shape.width / latent.scale);
   const text = { batch_size: 1, batch: 1, sequence_length: 77, sequence: 77 };
@@ -39,7 +47,7 @@ export function freeDimensionOverrides(component: string, shape: PinnedShape, la
         unet_hidden_batch: 1,
         unet_hidden_sequence: 77,
         unet_text_embeds_batch: 1,
-        unet_text_embeds_size: 1280, // SDXL's pooled width (OpenCLIP bigG's projection)
+        unet_text_embeds_size: latent.pooledWidth ?? 1280, // SDXL's pooled width (OpenCLIP bigG's projection)
         unet_time_ids_batch: 1,
         unet_time_ids_size: 6,
       };

@@ -47,7 +47,7 @@ export {
   type PromptEncoding,
 } from './text-encoding.ts';
 export { clipSkipSupport, recoverLayerNorm, applyLayerNorm, type ClipSkipSupport, type ClipSkipModel, type LayerNorm } from './text-layers.ts';
-export { freeDimensionOverrides, type PinnedShape } from './free-dimensions.ts';
+export { freeDimensionOverrides, type PinnedShape, type ShapeFacts } from './free-dimensions.ts';
 export {
   describeLayout,
   chooseVariant,
@@ -57,6 +57,7 @@ export {
   componentModelPath,
   missingFiles,
   pipelineFiles,
+  everyVariantFiles,
   type Component,
   type ModelVariant,
   type RepoLayout,

@@ -6,13 +6,13 @@ import type { ClipTokenizer } from './clip-tokenizer.ts';
 import { configBoolean, configInteger, configIntegers, configPositive, configSampleSize, ConfigError } from './config-checks.ts';
 import { guardFinite, type Recovery } from './nan-recovery.ts';
 import type { StableDiffusionModel } from './pipelines/stable-diffusion.ts';
-import { architectureOf, chooseReference, familyOf, stepsFromName, type Family } from './reference-configs.ts';
+import { architectureOf, chooseReference, familyOf, stepsFromName, type Family, type UnetSignature } from './reference-configs.ts';
 import { describeLayout, missingFiles, variantById, type Component, type ModelVariant } from './repo-layout.ts';
 import { createScheduler, samplerConfig } from './schedulers/index.ts';
 import type { SchedulerConfig } from './schedulers/scheduler.ts';
 import type { ModelRunner, RunnerFactory, RunnerOptions } from './tensor.ts';
 import { openTokenizer } from './tokenizer-files.ts';
-import { freeDimensionOverrides } from './free-dimensions.ts';
+import { freeDimensionOverrides, type PinnedShape, type ShapeFacts } from './free-dimensions.ts';
 import { clipSkipSupport, type ClipSkipSupport } from './text-layers.ts';
 
 
@@ -85,8 +85,12 @@ export interface LoadOptions {
   repoId?: string;
   /** The variant to open (an id of `describeLayout(files).variants`, e.g. from `chooseVariant`); the first when left out. */
   variant?: string;
-  /** Pins symbolic dimensions (onnxruntime's freeDimensionOverrides) to batch 1, 77 tokens and this image size, as WebNN wants. */
-  pinShape?: { width: number; height: number };
+  /**
+   * Pins symbolic dimensions (onnxruntime's freeDimensionOverrides) to batch 1, 77 tokens and
+   * this image size, as WebNN wants; `'default'` pins the size the model is made for (the UNet
+   * config's sample_size, else its family's reference, read before the UNet opens).
+   */
+  pinShape?: PinnedShape | 'default';
 }
 
 /** Throws one clear message when a repo's file list (of `variant`) lacks what the pipeline needs; `what` names the repo in it. */
@@ -119,11 +123,21 @@ export async function loadStableDiffusion(repo: RepoReader, createRunner: Runner
 
   const loadMs: Record<string, number> = {};
   const vaeScaleFactor = 2 ** ((vae.blocks ?? 4) - 1);
-  const latent = { channels: vae.channels ?? unetChannels ?? 4, scale: vaeScaleFactor };
-  const open = (component: Component) => openComponent(repo, variant, component, createRunner, opts, loadMs, latent);
+  const latent: ShapeFacts = { channels: vae.channels ?? unetChannels ?? 4, scale: vaeScaleFactor };
+  let pin = opts.pinShape === 'default' ? undefined : opts.pinShape;
+  const pinned = () => (opts.pinShape ? (pin ?? TEXT_ONLY_PIN) : undefined);
+  const open = (component: Component) => openComponent(repo, variant, component, createRunner, opts, loadMs, latent, pinned());
   // One at a time: sessions compete for memory while they initialise.
   const textEncoder = await open('text_encoder');
   const textEncoder2 = variant.models.text_encoder_2 ? await open('text_encoder_2') : undefined;
+  const pooled = textEncoder2?.outputs.text_embeds?.dims[1];
+  if (typeof pooled === 'number') latent.pooledWidth = pooled;
+  if (opts.pinShape === 'default') {
+    // The UNet's size must be pinned before it opens: its config's, else its family's, guessed
+    // from the text encoders (an LCM, told apart only by the UNet's timestep_cond, ships a config).
+    const size = (unetSampleSize ?? chooseReference(textSignature(textEncoder, textEncoder2), opts.repoId ?? '').reference.sampleSize) * vaeScaleFactor;
+    pin = { width: size, height: size };
+  }
   const unet = await open('unet');
 
   const width = unet.inputs.encoder_hidden_states?.dims[2];
@@ -146,7 +160,7 @@ export async function loadStableDiffusion(repo: RepoReader, createRunner: Runner
 
   const vaeScalingFactor = vae.scaling ?? reference.vaeScalingFactor;
   if (vae.scaling === undefined) assumed.push(`No VAE scaling_factor in vae_decoder/config.json: using ${reference.name}'s ${reference.vaeScalingFactor}.`);
-  const fixed = fixedLatents(unet, opts.pinShape, vaeScaleFactor);
+  const fixed = fixedLatents(unet, pin, vaeScaleFactor);
   const sampleSize = fixed?.height ?? unetSampleSize ?? reference.sampleSize;
   if (unetSampleSize === undefined && !fixed) assumed.push(`No sample_size in unet/config.json: making ${reference.sampleSize * vaeScaleFactor} px images by default, as ${reference.name} does.`);
   const batchDim = unet.inputs.sample?.dims[0];
@@ -167,7 +181,7 @@ export async function loadStableDiffusion(repo: RepoReader, createRunner: Runner
     assumed,
     tokenizers,
     fixedSize: fixed && { width: fixed.width * vaeScaleFactor, height: fixed.height * vaeScaleFactor },
-    fixedBatch: typeof batchDim === 'number' ? batchDim : opts.pinShape ? 1 : undefined,
+    fixedBatch: typeof batchDim === 'number' ? batchDim : pin ? 1 : undefined,
     clipSkip: clipSkipSupport({ tokenizer, textEncoder, textEncoder2 }),
   };
   const latentChannels = vae.channels ?? unetChannels ?? numberOr(unet.inputs.sample?.dims[1], 4);
@@ -207,7 +221,8 @@ async function openComponent(
   createRunner: RunnerFactory,
   opts: LoadOptions,
   loadMs: Record<string, number>,
-  latent: { channels: number; scale: number },
+  latent: ShapeFacts,
+  pin: PinnedShape | undefined,
 ): Promise<ModelRunner> {
   opts.onComponent?.(component);
   const t0 = performance.now();
@@ -221,7 +236,7 @@ async function openComponent(
   };
   // The prompt's embeddings are fed to every UNet call: they may stay in GPU memory.
   const base: RunnerOptions = component === 'text_encoder' && !variant.models.text_encoder_2 ? { gpuResident: opts.gpuResident ?? true } : {};
-  if (opts.pinShape) base.freeDimensionOverrides = freeDimensionOverrides(component, opts.pinShape, latent);
+  if (pin) base.freeDimensionOverrides = freeDimensionOverrides(component, pin, latent);
   const reopen = async (options?: RunnerOptions) => createRunner(component, { model: await read(path), readExternal }, { ...base, ...options });
   const runner = await reopen(opts.overrides?.[component]);
   loadMs[component] = Math.round(performance.now() - t0);
@@ -241,8 +256,18 @@ function checkedVaeConfig(config: Record<string, unknown>, file: string) {
   return { blocks, channels: configInteger(config, file, 'latent_channels', 1, 64), scaling: configPositive(config, file, 'scaling_factor', 100) };
 }
 
+/** Text encoders' pins do not depend on the image size: what they are opened with before the size is known. */
+const TEXT_ONLY_PIN: PinnedShape = { width: 512, height: 512 };
+
+/** What the text encoders say of the UNet to come: SDXL when there are two, else the first one's width. */
+function textSignature(textEncoder: ModelRunner, textEncoder2: ModelRunner | undefined): UnetSignature {
+  if (textEncoder2) return { inputs: ['text_embeds', 'time_ids'], textWidth: 2048 };
+  const width = Object.values(textEncoder.outputs).map((o) => o.dims[2]).find((d) => typeof d === 'number');
+  return { inputs: [], textWidth: typeof width === 'number' ? width : undefined };
+}
+
 /** The UNet's latent size when fixed by the export (numbers in its `sample` dims) or pinned. */
-function fixedLatents(unet: ModelRunner, pin: LoadOptions['pinShape'], vaeScaleFactor: number): { width: number; height: number } | undefined {
+function fixedLatents(unet: ModelRunner, pin: PinnedShape | undefined, vaeScaleFactor: number): { width: number; height: number } | undefined {
   const [, , h, w] = unet.inputs.sample?.dims ?? [];
   if (typeof h === 'number' && typeof w === 'number') return { width: w, height: h };
   return pin && { width: Math.floor(pin.width / vaeScaleFactor), height: Math.floor(pin.height / vaeScaleFactor) };

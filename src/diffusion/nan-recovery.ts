@@ -31,9 +31,9 @@ export interface Recovery {
 
 /** What to try, in order, when a stage gives NaN/Infinity on this backend: graph optimisation off, then the CPU. */
 export function nanFallbacks(backend: Backend): RunnerOptions[] {
-  return backend === 'webgpu'
-    ? [{ backend: 'webgpu', graphOptimizationLevel: 'disabled' }, { backend: 'wasm' }]
-    : [{ backend: 'wasm', graphOptimizationLevel: 'disabled' }];
+  return backend === 'wasm'
+    ? [{ backend: 'wasm', graphOptimizationLevel: 'disabled' }]
+    : [{ backend, graphOptimizationLevel: 'disabled' }, { backend: 'wasm' }];
 }
 
 /** What the page says about a component that runs with settings remembered from an earlier recovery. */

@@ -160,7 +160,20 @@ export function missingFiles(files: readonly string[], variant?: string): string
  * safety checkers are left out, so they are never downloaded.
  */
 export function pipelineFiles(paths: readonly string[], variant?: string): string[] {
-  const chosen = new Set(variantById(describeLayout(paths), variant).files);
+  return withSharedFiles(paths, new Set(variantById(describeLayout(paths), variant).files));
+}
+
+/**
+ * The files of a repo that any of its variants uses: configs, tokenizers and every variant's
+ * ONNX files with their external data (helper graphs and safety checkers still left out). What
+ * a listing keeps, so that a variant can be chosen (and sized) later without asking again.
+ */
+export function everyVariantFiles(paths: readonly string[]): string[] {
+  return withSharedFiles(paths, new Set(describeLayout(paths).variants.flatMap((v) => v.files)));
+}
+
+/** The chosen model files, plus the configs and tokenizers every variant shares. */
+function withSharedFiles(paths: readonly string[], chosen: ReadonlySet<string>): string[] {
   return paths.filter(
     (p) => chosen.has(p) || CONFIG_FILES.includes(p) || ROOT_TOKENIZER.includes(p) || TOKENIZER_DIRS.some((d) => p.startsWith(d)) || /^(unet|vae_decoder|text_encoder(_2)?)\/config\.json$/.test(p),
   );

@@ -56,8 +56,8 @@ export interface ModelRunner {
   release(): Promise<void>;
 }
 
-/** The onnxruntime-web execution provider a model runs on: `webgpu` (the GPU) or `wasm` (the CPU). */
-export type Backend = 'webgpu' | 'wasm';
+/** The onnxruntime-web execution provider a model runs on: `webgpu` (the GPU), `wasm` (the CPU) or `webnn` (the browser's WebNN, where it gives a context). */
+export type Backend = 'webgpu' | 'wasm' | 'webnn';
 
 /** How a session is created: on which backend, with which graph optimisation. */
 export interface RunnerOptions {

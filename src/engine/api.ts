@@ -4,8 +4,8 @@ import type { ExportLayout, Mismatch } from '../cache/index.ts';
 import type { Deleted } from './cache-admin.ts';
 import type { HubTrust } from './hub-gate.ts';
 import type {
-  BackendChoice, CachedRepo, DownloadedModel, EngineEvent, GeneratedImages, GenerateOptions, ModelCard, ModelSource, NetworkEntry, PreparedModel,
-  PromptTokenCount, StorageKind, WhoAmI,
+  BackendChoice, CachedRepo, DownloadedModel, EngineEvent, GeneratedImages, GenerateOptions, ModelCard, ModelListing, ModelSource, NetworkEntry, PreparedModel,
+  PromptTokenCount, StorageKind, WebnnSupport, WhoAmI,
 } from './types.ts';
 
 /** Who is signed in to a Hub, and whether the token is remembered on this device (the token itself never leaves the engine). */
@@ -92,10 +92,22 @@ export interface EngineApi {
   cancel(): Promise<void>;
 
   /**
-   * License, gating and size of a model before anything is downloaded: from the cache when this
-   * revision was seen before (no request), else from the Hub's API.
+   * License, gating, variants and size of a model before anything is downloaded: from the cache
+   * when this revision was listed before (no request), else from the Hub's API (and then kept).
+   * The card names the variant `source` will download and open, and its size.
    */
   inspect(source: ModelSource): Promise<ModelCard>;
+
+  /**
+   * What the Hub's listing of each repo's `main` says (sizes and precision of each variant,
+   * gating, license), for a model picker: the listing kept on this device, else, when `lookUp`
+   * is true, the Hub's (then kept). Repos with no listing here (offline, or not on this hub)
+   * are left out. Makes no request when `lookUp` is false.
+   */
+  modelListings(hubUrl: string, models: string[], lookUp?: boolean): Promise<Record<string, ModelListing>>;
+
+  /** Whether the WebNN backend can be offered (`navigator.ml.createContext()` gives a context here), and why not. */
+  webnn(): Promise<WebnnSupport>;
 
   /**
    * Checks a Hugging Face token with the Hub (`whoami-v2`) and, if it is valid, uses it for that
@@ -177,6 +189,6 @@ export interface EngineApi {
   /** Writes a cached commit into a folder the user chose, plain or in the Hugging Face cache layout; resolves with the paths written. */
   exportModel(request: ExportRequest): Promise<{ written: string[] }>;
 
-  /** Which backend images will be made on (WebGPU or wasm), and why not WebGPU when it is not. */
+  /** Which backend images will be made on for `prefer` (WebGPU, wasm or WebNN), and why not the one asked for when it is not. */
   backend(prefer?: ModelSource['backend']): Promise<BackendChoice>;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_HUB_URL, hubOrigin } from '../hub/index.ts';
 import type { CacheTarget } from './api.ts';
 import { withFileLocks } from './file-lock.ts';
 import { readManifest } from './manifest.ts';
+import { exportableFiles } from './variants.ts';
 
 /** What a deletion removed: complete files and their bytes (records such as refs and manifests not counted). */
 export interface Deleted {
@@ -101,6 +102,9 @@ export async function exportCommit(
   const hub = hubOrigin(p.hub ?? DEFAULT_HUB_URL);
   const manifest = await readManifest(store, hub, p.repo, p.commit);
   if (!manifest) throw new Error(`${p.repo}@${p.commit} is not in the cache.`);
-  const refs = (await inventory(store)).find((r) => r.hub === hub && r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit)?.refs ?? [];
-  return exportSnapshot({ ...p, refs, files: manifest.files, get: (path) => store.get(fileKey(hub, p.repo, p.commit, path)) });
+  const revision = (await inventory(store)).find((r) => r.hub === hub && r.repo === p.repo)?.revisions.find((r) => r.commit === p.commit);
+  // The manifest lists every variant's files; what is exported is the variants that were downloaded.
+  const stored = new Set(revision?.files.map((f) => f.path));
+  const files = exportableFiles(manifest, (path) => stored.has(path));
+  return exportSnapshot({ ...p, refs: revision?.refs ?? [], files, get: (path) => store.get(fileKey(hub, p.repo, p.commit, path)) });
 }

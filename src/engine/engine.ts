@@ -1,9 +1,12 @@
 import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type Store } from '../cache/index.ts';
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
-import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
+import { chooseBackend, Float16UnsupportedError, webnnSupport, type BackendChoice, type WebnnSupport } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo, type Deleted } from './cache-admin.ts';
 import { ensureModel, locate } from './ensure-model.ts';
-import { cachedManifest, fetchManifest, notCachedOffline, type Manifest } from './manifest.ts';
+import { withFp32Alternative } from './fp32-revision.ts';
+import { lookUpListings, modelListing } from './listings.ts';
+import { cachedManifest, fetchManifest, notCachedOffline, saveManifest, type Manifest } from './manifest.ts';
+import { forVariant, pickVariant, variantNamed } from './variants.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { HubGate, type HubTrust } from './hub-gate.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
@@ -11,7 +14,7 @@ import { PromptTokenCounter } from './prompt-tokens.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { DEFAULT_HUB_URL, hubOrigin, listRefs, modelPageUrl, OFFICIAL_HUB_ORIGIN, type WhoAmI } from '../hub/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
-import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelListing, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
 
@@ -31,6 +34,8 @@ export class Engine implements EngineApi {
   private readonly promptTokens = new PromptTokenCounter();
 
   private readonly storageSettings: StorageSettings;
+  private readonly backends = new Map<ModelSource['backend'], Promise<BackendChoice>>();
+  private webnnProbe?: Promise<WebnnSupport>;
 
   /** With no store given, uses the backend chosen in settings (OPFS by default, IndexedDB without OPFS). */
   constructor(store?: Store) {
@@ -115,12 +120,28 @@ export class Engine implements EngineApi {
     await this.ready;
     const cached = await cachedManifest(this.store, source.hubUrl, source.model, revision);
     if (!cached && source.offline) throw notCachedOffline(source.model, revision);
-    const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
-    const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
+    let m = cached;
+    if (!m) {
+      // Kept, so the model picker has this repo's figures from now on, offline too.
+      m = await fetchManifest(await this.hubOptions(source), source.model, revision);
+      await saveManifest(this.store, source.model, revision, m);
+    }
+    const target = await this.target(source.backend);
+    const variant = forVariant(m, pickVariant(m, source.variant, target));
+    const complete = cached !== undefined && (await locate(this.store, variant, [])).missing.length === 0;
     return {
-      hub: m.hub, model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
-      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
+      ...modelListing(m, target), revision, variant: variant.variant, totalBytes: variant.files.reduce((s, f) => s + Math.max(0, f.size), 0),
+      cached: complete, modelUrl: modelPageUrl(source, m.repo),
     };
+  }
+
+  async modelListings(hubUrl: string, models: string[], lookUp = false): Promise<Record<string, ModelListing>> {
+    await this.ready;
+    return lookUpListings({ store: this.store, hubUrl, models, hub: lookUp ? await this.hubOptions({ hubUrl, model: '', revision: 'main' }) : undefined, target: await this.target('auto') });
+  }
+
+  async webnn(): Promise<WebnnSupport> {
+    return (this.webnnProbe ??= webnnSupport());
   }
 
   async prepare(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel> {
@@ -131,7 +152,7 @@ export class Engine implements EngineApi {
     await this.hubs.require(source.hubUrl);
     await this.ready;
     const cached = await cachedManifest(this.store, source.hubUrl, source.model, source.revision || 'main');
-    if (!cached || (await locate(this.store, cached, this.local)).missing.length) return undefined;
+    if (!cached || (await locate(this.store, await this.variantOf(cached, source), this.local)).missing.length) return undefined;
     return this.withSignal(async (signal) => {
       const loaded = await this.load({ ...source, offline: true }, onEvent, signal);
       if (!loaded.warm) {
@@ -150,7 +171,7 @@ export class Engine implements EngineApi {
       const { manifest, offline, downloadedBytes, sources } = await this.ensure(source, onEvent, signal);
       return {
         hub: manifest.hub, model: manifest.repo, revision: source.revision || 'main', commit: manifest.commit, offline, downloadedBytes,
-        files: filesWithSources(manifest, sources),
+        files: filesWithSources(manifest, sources), variant: variantNamed(manifest),
       };
     });
   }
@@ -177,7 +198,7 @@ export class Engine implements EngineApi {
     const manifest = await cachedManifest(this.store, source.hubUrl, source.model, source.revision || 'main').catch(() => undefined);
     const key = manifest && openKey(manifest);
     const open = this.loaded?.open;
-    if (open && open.key === key) return this.promptTokens.count({ key, open: open.model }, prompt);
+    if (open && key && open.key.startsWith(`${key}#`)) return this.promptTokens.count({ key, open: open.model }, prompt);
     return this.promptTokens.count({ key, reader: manifest && cachedRepoReader(this.store, manifest, new Map()) }, prompt);
   }
 
@@ -206,7 +227,7 @@ export class Engine implements EngineApi {
   }
 
   async backend(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
-    return chooseBackend(prefer);
+    return this.target(prefer);
   }
 
   async cancel(): Promise<void> {
@@ -235,6 +256,18 @@ export class Engine implements EngineApi {
     }
   }
 
+  /** The backend `prefer` gives on this device, asked once (the adapter and WebNN do not change while the page is open). */
+  private target(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
+    let choice = this.backends.get(prefer);
+    if (!choice) this.backends.set(prefer, (choice = chooseBackend(prefer)));
+    return choice;
+  }
+
+  /** The part of a listing that `source` uses: the variant it asks for, else the one its backend runs well. */
+  private async variantOf(listing: Manifest, source: ModelSource): Promise<Manifest & { variant: string }> {
+    return forVariant(listing, pickVariant(listing, source.variant, await this.target(source.backend)));
+  }
+
   private async hubOptions(source: ModelSource) {
     const opts = await this.tokens.hubOptions(source.hubUrl, this.fetch);
     return source.token ? { ...opts, accessToken: source.token } : opts;
@@ -250,6 +283,7 @@ export class Engine implements EngineApi {
     if (folder && folder.permission !== 'granted') {
       throw new Error(`The app may no longer write to the folder “${folder.name}” you chose: click “Allow access” in the cache panel (browsers ask again on each visit).`);
     }
+    const target = await this.target(source.backend);
     return ensureModel({
       store: this.store,
       hub: await this.hubOptions(source),
@@ -258,6 +292,8 @@ export class Engine implements EngineApi {
       repo: source.model,
       revision,
       signal,
+      // Only the variant this device opens is downloaded.
+      select: (listing) => forVariant(listing, pickVariant(listing, source.variant, target)),
       onProgress: (files, loaded, total) => {
         // Progress crosses the worker boundary: ~10 messages a second is plenty.
         const now = performance.now();
@@ -268,22 +304,13 @@ export class Engine implements EngineApi {
     });
   }
 
-  /** An fp16 model the GPU cannot run: name the repo's fp32 branch when it has one, so the page can offer it. */
-  private async withFp32Revision(err: Float16UnsupportedError, source: ModelSource): Promise<Error> {
-    const refs = await listRefs({ ...(await this.hubOptions(source)), repo: source.model }).catch(() => undefined);
-    const fp32 = refs?.branches.find((b) => /fp32|float32|full/i.test(b.name) && b.name !== source.revision);
-    if (!fp32) return err;
-    err.message += ` This repo has an fp32 revision: “${fp32.name}”.`;
-    err.fp32Revision = fp32.name;
-    return err;
-  }
-
   private async load(source: ModelSource, onEvent: (e: EngineEvent) => void, signal: AbortSignal): Promise<Loaded> {
     const revision = source.revision || 'main';
     const ensured = await this.ensure(source, onEvent, signal);
     const { manifest } = ensured;
     // The hub is part of what was opened: another hub's files under the same id and commit are other files.
-    const key = openKey(manifest);
+    const variant = (manifest as Manifest & { variant: string }).variant;
+    const key = `${openKey(manifest)}#${variant}`;
     const backend = source.backend ?? 'auto';
     const gpuResident = source.gpuResident ?? true;
     if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {
@@ -293,8 +320,11 @@ export class Engine implements EngineApi {
     await this.unload();
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
-    const open = await openModel(key, cachedRepoReader(this.store, manifest, ensured.localFiles), backend, onEvent, gpuResident).catch(async (err) => {
-      throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Revision(err, source) : err;
+    const reader = cachedRepoReader(this.store, manifest, ensured.localFiles);
+    const open = await openModel(key, reader, { prefer: backend, repoId: manifest.repo, variant }, onEvent, gpuResident).catch(async (err) => {
+      if (!(err instanceof Float16UnsupportedError) || ensured.offline) throw err;
+      const listing = (await cachedManifest(this.store, source.hubUrl, source.model, revision)) ?? manifest;
+      throw await withFp32Alternative(err, { hub: await this.hubOptions(source), repo: source.model, revision, listing, opened: manifest });
     });
     const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
     this.loaded = { open, prepared, gpuResident };

@@ -44,11 +44,18 @@ export async function ensureModel(p: {
   offline?: boolean;
   /** Folders of the user's to take files from, in place, before downloading them. */
   local?: LocalModelFolder[];
+  /**
+   * The part of the listing to make complete, e.g. one variant's files (variants.ts `forVariant`);
+   * the whole listing when left out. The whole listing is what is kept as the manifest.
+   */
+  select?: (listing: Manifest) => Manifest;
 }): Promise<EnsureResult> {
   const { store, repo, revision } = p;
   const hubUrl = hubUrlOf(p.hub);
+  const select = p.select ?? ((m: Manifest) => m);
   const fromCache = async (): Promise<EnsureResult | undefined> => {
-    const cached = await cachedManifest(store, hubUrl, repo, revision);
+    const listed = await cachedManifest(store, hubUrl, repo, revision);
+    const cached = listed && select(listed);
     if (!cached) return undefined;
     const found = await locate(store, cached, p.local ?? []);
     if (found.missing.length) return undefined;
@@ -70,6 +77,7 @@ export async function ensureModel(p: {
   }
   await forgetRelisted(store, manifest);
   await saveManifest(store, repo, revision, manifest);
+  manifest = select(manifest);
 
   const found = await locate(store, manifest, p.local ?? []);
   const progress: (FileProgress & { sha256?: string })[] = found.missing.map((f) => ({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false }));

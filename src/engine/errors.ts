@@ -33,8 +33,8 @@ export type ExplainedError = { name: string; message: string } & (
   | { kind: 'gated' }
   /** No room: free some in the cache. */
   | { kind: 'quota'; needed: number; free: number }
-  /** An fp16 model on a GPU without `shader-f16`: the CPU, or the repo's fp32 branch when it has one. */
-  | { kind: 'float16'; fp32Revision?: string }
+  /** An fp16 model on a GPU without `shader-f16`: the CPU, or the repo's fp32 variant or branch when it has one. */
+  | { kind: 'float16'; fp32Revision?: string; fp32Variant?: string }
   /** The Hub could not be reached: offline mode uses what is cached. */
   | { kind: 'hub-unreachable' }
   /** The Hub refused the token. */
@@ -59,7 +59,7 @@ export function explainError(err: unknown): ExplainedError {
   const base = { name, message: message || name };
   if (err instanceof GatedRepoError) return { ...base, kind: 'gated' };
   if (err instanceof QuotaError) return { ...base, kind: 'quota', needed: err.needed, free: err.free };
-  if (err instanceof Float16UnsupportedError) return { ...base, kind: 'float16', fp32Revision: err.fp32Revision };
+  if (err instanceof Float16UnsupportedError) return { ...base, kind: 'float16', fp32Revision: err.fp32Revision, fp32Variant: err.fp32Variant };
   if (err instanceof HubUnreachableError) return { ...base, kind: 'hub-unreachable' };
   if (err instanceof InvalidTokenError) return { ...base, kind: 'invalid-token' };
   if (err instanceof RepoNotFoundError) return { ...base, kind: 'repo-not-found' };

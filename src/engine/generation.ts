@@ -20,20 +20,32 @@ export interface OpenModel {
   close(): void;
 }
 
+/** What to open: the backend asked for, the Hub's id of the repo (it helps pick a reference configuration) and the variant. */
+export interface OpenTarget {
+  prefer: Backend | 'auto';
+  repoId: string;
+  /** An id of the repo's variants (`''`: the plain one). */
+  variant: string;
+}
+
 /** Opens every component of a model on the chosen backend, one at a time. */
 export async function openModel(
   key: string,
   reader: RepoReader,
-  prefer: Backend | 'auto',
+  target: OpenTarget,
   onEvent: (e: EngineEvent) => void,
   gpuResident = true,
 ): Promise<OpenModel> {
-  const runtime = await createRuntime(prefer);
+  const runtime = await createRuntime(target.prefer);
   try {
     const nan = await nanRecovery(key, runtime.backend, onEvent);
     const model = await loadStableDiffusion(reader, runtime.createRunner, {
       ...nan.options,
       gpuResident,
+      repoId: target.repoId,
+      variant: target.variant,
+      // WebNN builds its graphs for fixed shapes: symbolic dimensions are pinned to the model's own size.
+      pinShape: runtime.backend === 'webnn' ? 'default' : undefined,
       onComponent: (c) => onEvent({ kind: 'status', message: `Loading ${c.replace('_', ' ')} on ${runtime.backend}…` }),
     });
     return { key, backend: runtime.backend, fallbackReason: runtime.fallbackReason, model, recoveries: nan.recoveries, close: runtime.close };
@@ -46,6 +58,8 @@ export async function openModel(
 /** Fills in the model's defaults and clamps what the user asked for to what the pipeline can do. */
 export function resolveOptions(d: ModelDescription, o: GenerateOptions) {
   const size = (v: number | undefined) => Math.max(64, Math.min(2048, Math.floor((v || d.defaults.size) / 8) * 8));
+  // A UNet with a fixed latent size (static export, or pinned for WebNN) makes that size only.
+  const fixed = d.fixedSize;
   const sampler = o.sampler && SAMPLERS.some((s) => s.id === o.sampler) ? o.sampler : undefined;
   return {
     prompt: o.prompt,
@@ -53,8 +67,8 @@ export function resolveOptions(d: ModelDescription, o: GenerateOptions) {
     seed: Math.floor(o.seed) >>> 0,
     steps: Math.max(1, Math.min(150, Math.round(o.steps || d.defaults.steps))),
     guidanceScale: o.guidanceScale ?? d.defaults.guidanceScale,
-    width: size(o.width),
-    height: size(o.height),
+    width: fixed?.width ?? size(o.width),
+    height: fixed?.height ?? size(o.height),
     batch: Math.max(1, Math.min(8, Math.round(o.batch ?? 1))),
     sampler,
     noise: o.noise === 'gpu' ? ('gpu' as const) : ('cpu' as const),
@@ -156,5 +170,12 @@ export function describeModel(open: OpenModel, manifest: Manifest, ensured: Ensu
     recoveries: open.recoveries,
     loadMs: { ...d.loadMs },
     clipSkip: { ...d.clipSkip },
+    variant: { ...d.variant },
+    layout: d.layout,
+    assumed: [...d.assumed],
+    ...(d.reference && { reference: { ...d.reference } }),
+    tokenizers: [...d.tokenizers],
+    ...(d.fixedSize && { fixedSize: { ...d.fixedSize } }),
+    ...(d.fixedBatch !== undefined && { fixedBatch: d.fixedBatch }),
   };
 }

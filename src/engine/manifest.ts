@@ -1,9 +1,9 @@
-// What a hub said about one commit of a repo (the files the pipeline uses, gating, license),
+// What a hub said about one commit of a repo (the files the pipeline may use, gating, license),
 // fetched once per revision and kept beside the files in the cache, under that hub's own folder,
 // for offline use and verify. The hub's own id for the repo is the one everything is kept under;
 // a repo asked for by another name (letter case, an old name) gets an alias record.
 import { aliasKey, manifestKey, refKey, type Store } from '../cache/index.ts';
-import { pipelineFiles, requireRunnable } from '../diffusion/index.ts';
+import { everyVariantFiles, requireRunnable } from '../diffusion/index.ts';
 import { checkRepoId, hubOrigin, hubUrlOf, HubUnreachableError, isCommit, modelInfo, retryDelay, withRetry, type HubOptions, type RepoFile } from '../hub/index.ts';
 
 /** What a hub said about one commit of a repo, kept beside its files in the cache. */
@@ -18,7 +18,7 @@ export interface Manifest {
   private?: boolean;
   /** When the hub listed these files (ms since epoch). */
   listedAt: number;
-  /** The files the pipeline uses. */
+  /** The files the pipeline may use: configs, tokenizers and every variant's models (see variants.ts for one variant's part). */
   files: RepoFile[];
 }
 
@@ -31,7 +31,7 @@ export async function fetchManifest(hub: HubOptions, repo: string, revision: str
   });
   const paths = info.files.map((f) => f.path);
   requireRunnable(paths, `${repo}@${revision}`);
-  const wanted = new Set(pipelineFiles(paths));
+  const wanted = new Set(everyVariantFiles(paths));
   return {
     hub: hubOrigin(hubUrlOf(hub)),
     repo: info.id,

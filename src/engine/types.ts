@@ -1,6 +1,6 @@
 import type { ClipSkipSupport, Family, ModelDefaults, NoiseSource, RgbaImage, Stage, TokenCount } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/index.ts';
-export type { Backend, BackendChoice } from '../runtime/index.ts';
+export type { Backend, BackendChoice, WebnnSupport } from '../runtime/index.ts';
 export type { NetworkEntry } from './network-log.ts';
 export type { StorageKind } from './storage-choice.ts';
 export type { CachedRepo, CachedRevision, CachedFile } from '../cache/index.ts';
@@ -23,8 +23,13 @@ export interface ModelSource {
   token?: string;
   /** Like `HF_HUB_OFFLINE`: make no network request at all, use the cached commit. */
   offline?: boolean;
-  /** `auto` = WebGPU when available, else wasm. */
+  /** `auto` = WebGPU when available, else wasm; `webnn` when the browser gives a WebNN context, else as `auto`. */
   backend?: Backend | 'auto';
+  /**
+   * Which of the repo's variants to download and open (an id of `ModelCard.variants`: `q4f16`,
+   * `fp16`, `''` for plain names, …). Left out: the one this device's backend runs well.
+   */
+  variant?: string;
   /**
    * On WebGPU, keep the prompt's embeddings in GPU memory for every UNet call (default). `false`
    * copies them through the CPU like the other tensors: the same pixels, for comparison.
@@ -57,18 +62,48 @@ export type EngineEvent =
   /** Something the user should know that did not stop the work (e.g. a stage rerun after giving NaN). */
   | { kind: 'notice'; message: string };
 
-/** What a model is, before downloading it. */
-export interface ModelCard {
+/** One way to run a repo, as its listing on the Hub shows it. */
+export interface VariantInfo {
+  /** The files' name suffix (`q4f16`, `qdq_q4f16`, `f16`, …), `''` for plain names (`model.onnx`, `unet_model.onnx`). */
+  id: string;
+  /** In words: `int4 weights (MatMulNBits), fp16`, `fp32`, `as exported` (folder layouts). */
+  label: string;
+  /** Bytes to download for it: its model files and external data, plus the configs and tokenizers. */
+  bytes: number;
+  /** Its file names say fp16 (WebGPU then needs `shader-f16`). */
+  float16: boolean;
+  /** The weights' precision, from the file names or (folder layouts) the UNet's size; undefined when neither says. */
+  weights?: string;
+  /** Whether the backend in use can run it (fp16 files on WebGPU without shader-f16 cannot). */
+  runsHere: boolean;
+  /** Why it does not run here, in words. */
+  note?: string;
+}
+
+/** What the Hub's listing of a repo says, kept with its manifest: the model picker shows it (offline, what was kept). */
+export interface ModelListing {
   /** The origin of the hub it is on (`https://huggingface.co` for the official Hub). */
   hub: string;
   /** The repo id as the hub names it (which may differ in letter case from what was typed). */
   model: string;
-  revision: string;
   commit: string;
   license?: string;
   gated: false | 'auto' | 'manual';
   private: boolean;
-  /** Bytes of the files the pipeline needs. */
+  /** When the Hub listed the files (ms since epoch). */
+  listedAt: number;
+  /** `folders` (diffusers, optimum) or `flat` (one `onnx/` folder of `<component>_model_<variant>.onnx`). */
+  layout: 'folders' | 'flat';
+  /** Every variant the repo offers (folder layouts have one), with its size. */
+  variants: VariantInfo[];
+}
+
+/** What a model is, before downloading it. */
+export interface ModelCard extends ModelListing {
+  revision: string;
+  /** The variant that will be downloaded and opened: `ModelSource.variant`, else the one this device runs well. */
+  variant: string;
+  /** Bytes of the files that variant needs. */
   totalBytes: number;
   /** Whether all of them are already in the cache. */
   cached: boolean;
@@ -90,6 +125,8 @@ export interface DownloadedModel {
   files: { path: string; size: number; source: string }[];
   /** Bytes downloaded by this call (0 on a warm start). */
   downloadedBytes: number;
+  /** The variant whose files these are (`''` for plain names; folder layouts have only that one). */
+  variant: { id: string; label: string };
 }
 
 /** The model, cached and with its sessions open. */
@@ -115,6 +152,24 @@ export interface PreparedModel extends DownloadedModel {
   loadMs: Record<string, number>;
   /** How far A1111's Clip skip goes on this model (`max` 1: not at all), and why not (further). */
   clipSkip: ClipSkipSupport;
+  /** `folders` (diffusers, optimum) or `flat` (one `onnx/` folder). */
+  layout: 'folders' | 'flat';
+  /**
+   * What the repo did not say and what was used instead, one sentence each (no scheduler config:
+   * its family's reference; no tokenizer: the app's CLIP tokenizer, …). Empty when it said everything.
+   */
+  assumed: string[];
+  /** The reference configuration that filled the gaps, when one did. */
+  reference?: { id: string; name: string; source: string };
+  /** Where each tokenizer came from (`tokenizer/tokenizer.json`, the app's CLIP tokenizer, …). */
+  tokenizers: string[];
+  /**
+   * The only image size the model makes here: its UNet's latent size is fixed by the export, or
+   * pinned for WebNN. `GenerateOptions.width`/`height` are then ignored.
+   */
+  fixedSize?: { width: number; height: number };
+  /** The UNet's fixed batch size, when it has one (1: guidance runs as two UNet calls per step). */
+  fixedBatch?: number;
 }
 
 /** What to draw, and how; everything but the prompt and seed defaults to what the model is made for. */
@@ -140,7 +195,7 @@ export interface GenerateOptions {
   clipSkip?: number;
   /** A1111's “Pad prompt/negative prompt” (`Pad conds: True`): prompts of different lengths share one UNet batch, padded with empty chunks. */
   padPrompts?: boolean;
-  /** In pixels, rounded down to a multiple of 8; the model's own size when left out. */
+  /** In pixels, rounded down to a multiple of 8; the model's own size when left out; its fixed size when it has one. */
   width?: number;
   height?: number;
   /** Number of images (1–8), seeds `seed` … `seed + batch − 1`. */

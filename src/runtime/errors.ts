@@ -93,6 +93,8 @@ export class Float16UnsupportedError extends Error {
   override name = 'Float16UnsupportedError';
   /** A branch of the repo with fp32 weights, when the engine found one. */
   fp32Revision?: string;
+  /** A variant of the same revision with fp32 files (flat `onnx/` folders), when the repo has one. */
+  fp32Variant?: string;
   constructor(readonly component: string) {
     super(
       `This model uses 16-bit floats (float16, in its ${component}), which this GPU's WebGPU does not offer (no “shader-f16”). ` +

@@ -1,5 +1,6 @@
 /** onnxruntime-web: backend choice and sessions. Sessions run in onnxruntime's own worker (session-worker.ts). */
-export { chooseBackend, type BackendChoice } from './backend.ts';
+export { chooseBackend, webnnSupport, type BackendChoice, type WebnnSupport } from './backend.ts';
+export { sessionOptions, executionProvider, LARGE_MODEL_OPTIONS } from './session-options.ts';
 export { createRuntime, type Runtime } from './remote.ts';
 export { runnerFactory, type Backend, type Ort } from './session.ts';
 export { Float16UnsupportedError, ModelTooLargeError, installErrorTransfer, registerErrors, type ErrorClass } from './errors.ts';

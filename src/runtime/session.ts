@@ -4,6 +4,7 @@ import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
 import { externalizeInitializers } from './onnx-skeleton.ts';
 import { Float16UnsupportedError, ModelTooLargeError } from './errors.ts';
+import { sessionOptions } from './session-options.ts';
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
@@ -75,18 +76,7 @@ function detach(buffer: ArrayBuffer): void {
 }
 
 /**
- * Options for multi-GB models, as onnxruntime's own SD-Turbo web sample sets them: no CPU
- * arena or memory pattern (they hold on to peak-sized buffers), initializers allocated where
- * they will live, no pre-packed weight copies.
- */
-export const LARGE_MODEL_OPTIONS: OrtModule.InferenceSession.SessionOptions = {
-  enableMemPattern: false,
-  enableCpuMemArena: false,
-  extra: { session: { disable_prepacking: '1', use_device_allocator_for_initializers: '1' } },
-};
-
-/**
- * Sessions on WebGPU or wasm. Before creating one it reads the model's header to find its
+ * Sessions on WebGPU, wasm or WebNN (options per backend: session-options.ts). Before creating one it reads the model's header to find its
  * external data and whether it needs float16, so a GPU without `shader-f16` gets a plain
  * message instead of a shader error. WebGPU sessions fall back to the CPU per node for
  * operators the WebGPU provider lacks; that is onnxruntime's choice, not ours.
@@ -131,15 +121,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
     const gpuResident = backend === 'webgpu' && !!options.gpuResident;
     let session: OrtModule.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(model, {
-        ...LARGE_MODEL_OPTIONS,
-        executionProviders: [backend],
-        graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-        freeDimensionOverrides: options.freeDimensionOverrides,
-        externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
-        // Outputs to be fed to the next model stay in GPU memory; run() still copies them out when asked.
-        preferredOutputLocation: gpuResident ? 'gpu-buffer' : undefined,
-      });
+      session = await ort.InferenceSession.create(model, sessionOptions(backend, options, externalData as OrtModule.InferenceSession.SessionOptions['externalData']));
     } finally {
       for (const u of urls) URL.revokeObjectURL(u);
       for (const b of owned) detach(b);

@@ -1,22 +1,18 @@
-// Models the app is known to run (see the README's "Models and settings"). Sizes are what the
-// pipeline downloads, rounded; licenses are those of the original weights. The model card shows
-// what the Hub says about the chosen repo before anything is downloaded.
+// Models the app is known to run (see the README's "Models and settings"): names and one line
+// each. Their sizes, precisions, license and gating are not written here: the picker shows what
+// each repo's listing on the Hub says (Engine.modelListings, kept with the manifests), and the
+// settings form shows the model's own defaults once it is open.
 export interface KnownModel {
   id: string;
   name: string;
-  /** Approximate download, in bytes. */
-  bytes: number;
-  license: string;
-  gated: boolean;
   note: string;
 }
 
-const GB = 1024 ** 3;
-
 export const KNOWN_MODELS: readonly KnownModel[] = [
-  { id: 'schmuell/sd-turbo-ort-web', name: 'SD-Turbo', bytes: 2.4 * GB, license: 'sai-nc-community', gated: false, note: '1 step, 512×512, fp16 weights' },
-  { id: 'microsoft/sd-turbo-webnn', name: 'SD-Turbo (WebNN export)', bytes: 2.4 * GB, license: 'sai-nc-community', gated: false, note: '1 step, fp16 inputs' },
-  { id: 'aislamov/lcm-dreamshaper-v7-onnx', name: 'LCM Dreamshaper v7', bytes: 2.2 * GB, license: 'mit', gated: false, note: '4 steps, 512×512' },
-  { id: 'nmkd/stable-diffusion-1.5-onnx-fp16', name: 'Stable Diffusion 1.5', bytes: 2.1 * GB, license: 'creativeml-openrail-m', gated: false, note: '25 steps, 512×512, fp16' },
-  { id: 'aislamov/stable-diffusion-2-1-base-onnx', name: 'Stable Diffusion 2.1 base', bytes: 5.2 * GB, license: 'openrail++', gated: false, note: '25 steps, 512×512, fp32' },
+  { id: 'schmuell/sd-turbo-ort-web', name: 'SD-Turbo', note: 'one-step images; ships only its ONNX files' },
+  { id: 'microsoft/sd-turbo-webnn', name: 'SD-Turbo (WebNN export)', note: 'static shapes: one image size, made for WebNN' },
+  { id: 'webnn/sdxl-turbo', name: 'SDXL-Turbo (WebNN export)', note: 'SDXL in one step; int4 weights in a flat onnx/ folder' },
+  { id: 'aislamov/lcm-dreamshaper-v7-onnx', name: 'LCM Dreamshaper v7', note: 'latent consistency: a few steps' },
+  { id: 'nmkd/stable-diffusion-1.5-onnx-fp16', name: 'Stable Diffusion 1.5', note: 'the classic, with guidance' },
+  { id: 'aislamov/stable-diffusion-2-1-base-onnx', name: 'Stable Diffusion 2.1 base', note: 'Stable Diffusion 2.x, with guidance' },
 ];

@@ -7,9 +7,15 @@ export interface Settings {
   hubUrl: string;
   model: string;
   revision: string;
-  /** `auto` = WebGPU when the browser has it, else the CPU. */
+  /** `auto` = WebGPU when the browser has it, else the CPU; `webnn` only where the browser gives a WebNN context. */
   backend: Backend | 'auto';
+  /** The variant the person chose for `variantOf` (`''`: the plain one); none: the one the device runs well. */
+  variant?: string;
+  /** The `model@revision` the variant was chosen for: another model or revision starts with the automatic choice. */
+  variantOf?: string;
 }
+
+const BACKENDS = ['webgpu', 'wasm', 'webnn'] as const;
 
 const MODEL_KEY = 'diffusion-studio:model';
 
@@ -47,14 +53,18 @@ export function hubFromLink(search: string = location.search): { hubUrl: string;
   }
 }
 
-/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision` and `backend` query parameters. */
+/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision`, `backend` and `variant` query parameters. */
 export function initialSettings(search: string = location.search): Settings {
   const q = new URLSearchParams(search);
-  const backend = q.get('backend');
+  const backend = BACKENDS.find((b) => b === q.get('backend')) ?? 'auto';
+  const model = q.get('model') || rememberedModel() || DEFAULT_MODEL;
+  const revision = q.get('revision') || 'main';
+  const variant = q.get('variant');
   return {
     hubUrl: hubFromLink(search).hubUrl,
-    model: q.get('model') || rememberedModel() || DEFAULT_MODEL,
-    revision: q.get('revision') || 'main',
-    backend: backend === 'webgpu' || backend === 'wasm' ? backend : 'auto',
+    model,
+    revision,
+    backend,
+    ...(variant !== null && { variant, variantOf: `${model}@${revision}` }),
   };
 }

@@ -1,14 +1,16 @@
 // The studio's state and actions in one Svelte 5 store: what is asked (settings), what the model
 // is (card, warm-up), what is happening (progress), what came out (result, errors, notices), and
 // everything a person can do. Components render it and call its actions; none of them talks to
-// the engine or to another component.
+// the engine or to another component. (Over 300 lines: it is the page's one store; what stands
+// alone lives in the sub-stores beside it: backends, cache, listings, history, token, network.)
 import type { RgbaImage } from '../diffusion/index.ts';
 import {
-  EngineClient, explainError, type BackendChoice, type DownloadedModel, type EngineEvent, type ExplainedError, type FileProgress, type ModelCard,
-  type ModelSource, type PreparedModel,
+  EngineClient, explainError, type DownloadedModel, type EngineEvent, type ExplainedError, type FileProgress, type ModelCard, type ModelSource, type PreparedModel,
 } from '../engine/index.ts';
 import { DEFAULT_HUB_URL, InvalidTokenError } from '../hub/index.ts';
+import { BackendState } from './backend-state.svelte.ts';
 import { CacheState } from './cache-state.svelte.ts';
+import { ListingState } from './listing-state.svelte.ts';
 import { defaultGenerationSettings, generateOptions, randomSeed, settingsFromParameters, type ShownResult } from './generation-settings.ts';
 import type { HistoryEntry } from './history.ts';
 import { HistoryState } from './history-state.svelte.ts';
@@ -59,9 +61,12 @@ export class Studio {
   prepared = $state.raw<PreparedModel>();
   /** What the last Download did. */
   downloaded = $state.raw<DownloadedModel>();
-  backendChoice = $state.raw<BackendChoice>();
   /** The model's facts once known: from the last image, else from the warm-up. */
   readonly model = $derived(this.prepared ?? this.readiness?.model);
+  /** `model`, when it is the repo, commit and variant the card is about (what the form and the card may rely on). */
+  readonly openModel = $derived(
+    this.model && this.card && this.model.model === this.card.model && this.model.commit === this.card.commit && this.model.variant.id === this.card.variant ? this.model : undefined,
+  );
 
   // What is happening.
   busy = $state(false);
@@ -85,9 +90,11 @@ export class Studio {
   /** Folders of the person's used in place. */
   folders = $state<string[]>([]);
 
+  readonly backends: BackendState;
   readonly cache: CacheState;
   /** The hub: the official one, or one a link named that the person confirms first. */
   readonly hub: HubState;
+  readonly listings: ListingState;
   readonly history = new HistoryState();
   readonly token: TokenState;
   readonly network: NetworkState;
@@ -99,16 +106,24 @@ export class Studio {
   private readonly steps = new StepEta();
 
   constructor() {
+    this.backends = new BackendState(this.engine);
     this.cache = new CacheState(this.engine, () => this.settings.hubUrl);
+    this.listings = new ListingState(this.engine, () => this.settings.hubUrl);
     this.network = new NetworkState(this.engine);
     this.hub = new HubState(this.engine, () => this.settings.hubUrl);
     this.hub.refused = hubFromLink().refused ?? '';
     this.promptTokens = new PromptTokensState(this.engine, () => this.source());
     this.token = new TokenState(this.engine, () => this.settings.hubUrl, () => void this.inspect());
-    this.engine.backend().then((b) => (this.backendChoice = b));
     void this.history.load();
     void this.cache.refresh();
-    void this.useHub();
+    void this.start();
+  }
+
+  /** What the device offers first (a page asking for WebNN where there is none runs as `auto`), then the hub and the model's card, then the known models' figures. */
+  private async start(): Promise<void> {
+    this.settings.backend = await this.backends.load(this.settings.backend);
+    await this.useHub();
+    await this.listings.refresh(!this.offline);
   }
 
   /** Reads whether the hub may be used; if it may, who is signed in there and what the model is. */
@@ -146,7 +161,23 @@ export class Studio {
   /** What the engine is asked about. */
   source(): ModelSource {
     const s = this.settings;
-    return { hubUrl: s.hubUrl, model: s.model.trim(), revision: s.revision.trim() || 'main', offline: this.offline, backend: s.backend };
+    const model = s.model.trim();
+    const revision = s.revision.trim() || 'main';
+    const variant = s.variantOf === `${model}@${revision}` ? s.variant : undefined;
+    return { hubUrl: s.hubUrl, model, revision, offline: this.offline, backend: s.backend, ...(variant !== undefined && { variant }) };
+  }
+
+  /** The person picked a variant of the current model (`undefined`: let the device choose). */
+  chooseVariant(variant: string | undefined): void {
+    this.settings.variant = variant;
+    this.settings.variantOf = `${this.settings.model.trim()}@${this.settings.revision.trim() || 'main'}`;
+    void this.inspect();
+  }
+
+  /** The person picked another backend: the variant it runs well may differ, and the card says which. */
+  backendChosen(): void {
+    this.backends.notice = '';
+    void this.inspect();
   }
 
   /** License, gating and size before anything is downloaded (no request when cached); a cached model is warmed up. */
@@ -163,7 +194,7 @@ export class Studio {
       this.card = undefined;
       this.cardError = (err as Error).message;
     }
-    await this.refreshViews();
+    await Promise.all([this.refreshViews(), this.listings.refresh()]);
   }
 
   /** The person chose another model, revision or offline mode. */
@@ -256,6 +287,7 @@ export class Studio {
 
   // The next steps an error offers: the repo's fp32 branch, the CPU, offline mode, a panel.
   useRevision = (revision: string) => ((this.settings.revision = revision), this.generate());
+  useVariant = (variant: string) => (this.chooseVariant(variant), this.generate());
   runOnCpu = () => ((this.settings.backend = 'wasm'), this.generate());
   goOffline = () => ((this.offline = true), this.inspect());
   /** Asks a panel to open and take the focus (it watches `revealed`). */
@@ -278,7 +310,8 @@ export class Studio {
   }
 
   private modelKey(): string {
-    return `${this.settings.model}@${this.settings.revision}/${this.settings.backend}`;
+    const s = this.source();
+    return `${s.model}@${s.revision}/${s.backend}#${s.variant ?? 'auto'}`;
   }
 
   /** The cache panel, the model picker and the network panel read again. */

@@ -19,6 +19,7 @@ describe('what to try when a stage gives NaN', () => {
   it('on WebGPU: graph optimisation off, then the CPU; on the CPU: graph optimisation off', () => {
     expect(nanFallbacks('webgpu')).toEqual([{ backend: 'webgpu', graphOptimizationLevel: 'disabled' }, { backend: 'wasm' }]);
     expect(nanFallbacks('wasm')).toEqual([{ backend: 'wasm', graphOptimizationLevel: 'disabled' }]);
+    expect(nanFallbacks('webnn')).toEqual([{ backend: 'webnn', graphOptimizationLevel: 'disabled' }, { backend: 'wasm' }]);
   });
 
   it('says in words which component runs with remembered settings', () => {

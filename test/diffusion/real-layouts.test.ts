@@ -220,6 +220,20 @@ describe('pinned shapes (freeDimensionOverrides, for WebNN)', () => {
     await expect(m.unet.run({ sample: { data: new Float32Array(4 * 8 * 8), dims: [1, 4, 8, 8] }, timestep: { data: Float32Array.of(999), dims: [1] }, encoder_hidden_states: { data: new Float32Array(77 * 64), dims: [1, 77, 64] } })).rejects.toThrow(/dimension|shape/i);
     for (const r of [m.textEncoder, m.unet, m.vaeDecoder]) await r.release();
   });
+
+  it("'default' pins the size the model is made for: its UNet config's, else its family's", async () => {
+    const sizes: Record<string, unknown> = {};
+    for (const id of ['sd-turbo', 'sd-turbo-bare', 'sdxl-turbo-webnn'] as FamilyId[]) {
+      const m = await open(dirs[id]!, { pinShape: 'default', repoId: FAMILIES[id].standsFor });
+      sizes[id] = [m.description.fixedSize, m.description.defaults.size];
+      for (const r of [m.textEncoder, m.textEncoder2, m.unet, m.vaeDecoder]) await r?.release();
+    }
+    expect(sizes).toEqual({
+      'sd-turbo': [{ width: 128, height: 128 }, 128], // unet/config.json: sample_size 16
+      'sd-turbo-bare': [{ width: 512, height: 512 }, 512], // no config: SD-Turbo's 64 latents
+      'sdxl-turbo-webnn': [{ width: 512, height: 512 }, 512], // two encoders, no config: SDXL-Turbo's 64
+    });
+  });
 });
 
 function meanAbs(a: Float32Array, b: Float32Array): number {

@@ -1,6 +1,6 @@
 // Layouts and variants from file listings as the Hub gives them (paths and sizes).
 import { describe, expect, it } from 'vitest';
-import { chooseVariant, describeLayout, missingFiles, pipelineFiles, variantLabel } from '../../src/diffusion/index.ts';
+import { chooseVariant, describeLayout, everyVariantFiles, missingFiles, pipelineFiles, variantLabel } from '../../src/diffusion/index.ts';
 
 const MB = 1e6;
 // webnn/sdxl-turbo as webnn-developer-preview's demo names its files (sizes from the demo's labels).
@@ -77,6 +77,10 @@ describe('flat onnx/ folders', () => {
     expect(pipelineFiles(listing, 'qdq_q4f16')).toContain('onnx/unet_model_qdq_q4f16.onnx');
     expect(pipelineFiles(listing, 'qdq_q4f16')).not.toContain('onnx/unet_model_q4f16.onnx_data');
     expect(() => pipelineFiles(listing, 'fp32')).toThrow(/no “fp32” variant \(it has q4f16, qdq_q4f16\)/);
+    // What a listing keeps: every variant's files and the shared ones, never helper graphs or the safety checker.
+    const kept = everyVariantFiles(listing);
+    expect(kept.sort()).toEqual([...new Set([...pipelineFiles(listing, 'q4f16'), ...pipelineFiles(listing, 'qdq_q4f16')])].sort());
+    expect(kept.filter((p) => /concat|latents_model|scheduler_model|sc_prep|safety|README/.test(p))).toEqual([]);
   });
 
   it('fill a component missing in one precision from another (webnn/Z-Image-Turbo keeps its VAE in f16)', () => {

@@ -12,10 +12,19 @@ describe('the app offline', () => {
     const context = await e2e.newContext();
     const page = await e2e.open(context);
     expect(await act(page, 'download')).toBeUndefined();
-    // The service worker has kept every file of the app, the runtime's .wasm included.
+    // The service worker has kept every file of the app, both of the runtime's builds included:
+    // the plain wasm one the CPU backend runs (this page), and the WebGPU one with its own .wasm.
     await expect
       .poll(() => page.evaluate(async () => (await (await caches.open('diffusion-studio-app')).keys()).map((r) => new URL(r.url).pathname)), UNTIL_TEST_TIMEOUT)
-      .toEqual(expect.arrayContaining(['/', expect.stringMatching(/^\/assets\/ort-wasm.*\.wasm$/), expect.stringMatching(/^\/assets\/worker-.*\.js$/)]));
+      .toEqual(
+        expect.arrayContaining([
+          '/',
+          expect.stringMatching(/^\/assets\/ort-wasm-simd-threaded-[\w-]+\.wasm$/),
+          expect.stringMatching(/^\/assets\/ort-wasm-simd-threaded\.asyncify-[\w-]+\.wasm$/),
+          expect.stringMatching(/^\/assets\/ort\.wasm\.bundle[\w.-]*\.js$/),
+          expect.stringMatching(/^\/assets\/worker-.*\.js$/),
+        ]),
+      );
 
     await context.setOffline(true);
     e2e.hub.clearLog();

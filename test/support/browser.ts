@@ -11,12 +11,20 @@ const QUIET = ['--no-sandbox', '--disable-background-networking', '--disable-com
  * false. Without `--enable-unsafe-webgpu` Linux Chromium offers navigator.gpu but no adapter,
  * like a browser on a machine whose GPU is blocked: that is how the wasm fallback is tested.
  */
-export function chromiumArgs(opts: { webgpu?: boolean } = {}): string[] {
-  return [...(opts.webgpu === false ? [] : ['--enable-unsafe-webgpu']), ...QUIET];
+export function chromiumArgs(opts: ChromiumOptions = {}): string[] {
+  return [...(opts.webgpu === false ? [] : ['--enable-unsafe-webgpu']), ...(opts.features?.length ? [`--enable-features=${opts.features.join(',')}`] : []), ...QUIET];
+}
+
+/** What a Chromium of a test's own is launched with. */
+export interface ChromiumOptions {
+  /** Real WebGPU (default), or navigator.gpu without an adapter. */
+  webgpu?: boolean;
+  /** Chromium features to enable, e.g. `WebMachineLearningNeuralNetwork` (navigator.ml). */
+  features?: string[];
 }
 
 /** Headless Chromium in this process (see `chromiumArgs`). E2e tests share one instead: test/support/e2e.ts. */
-export function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser> {
+export function launchChromium(opts: ChromiumOptions = {}): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs(opts) });
 }
 

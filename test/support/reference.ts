@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { generate, loadStableDiffusion, type GenerateRequest, type RepoReader } from '../../src/diffusion/index.ts';
+import { generate, loadStableDiffusion, type GenerateRequest, type LoadOptions, type RepoReader } from '../../src/diffusion/index.ts';
 import { runnerFactory, type Ort } from '../../src/runtime/session.ts';
 
 ort.env.wasm.numThreads = 1;
@@ -23,9 +23,9 @@ export async function folderReader(dir: string): Promise<RepoReader> {
   };
 }
 
-/** The model in `repoDir`, opened on onnxruntime-web's wasm backend in Node. */
-export async function referenceModel(repoDir: string) {
-  return loadStableDiffusion(await folderReader(repoDir), runnerFactory(ort as unknown as Ort, 'wasm'));
+/** The model in `repoDir`, opened on onnxruntime-web's wasm backend in Node (`load`: e.g. which variant). */
+export async function referenceModel(repoDir: string, load: LoadOptions = {}) {
+  return loadStableDiffusion(await folderReader(repoDir), runnerFactory(ort as unknown as Ort, 'wasm'), load);
 }
 
 /**
@@ -33,18 +33,18 @@ export async function referenceModel(repoDir: string) {
  * backend in Node, straight from the repo folder. The browser's images must match them.
  * Settings left out take the model's defaults, as in the app.
  */
-export async function referenceImages(repoDir: string, req: Partial<GenerateRequest> & { prompt: string; seed: number }) {
-  const model = await referenceModel(repoDir);
+export async function referenceImages(repoDir: string, req: Partial<GenerateRequest> & { prompt: string; seed: number }, load: LoadOptions = {}) {
+  const model = await referenceModel(repoDir, load);
   const d = model.description.defaults;
   try {
     return await generate(model, { steps: d.steps, guidanceScale: d.guidanceScale, width: d.size, height: d.size, ...req });
   } finally {
-    for (const r of [model.textEncoder, model.unet, model.vaeDecoder, model.vaeEncoder]) await r?.release();
+    for (const r of [model.textEncoder, model.textEncoder2, model.unet, model.vaeDecoder, model.vaeEncoder]) await r?.release();
   }
 }
 
 /** The first reference image (see `referenceImages`). */
-export async function referenceImage(repoDir: string, req: Partial<GenerateRequest> & { prompt: string; seed: number }) {
-  const out = await referenceImages(repoDir, req);
+export async function referenceImage(repoDir: string, req: Partial<GenerateRequest> & { prompt: string; seed: number }, load: LoadOptions = {}) {
+  const out = await referenceImages(repoDir, req, load);
   return { ...out, image: out.images[0].image };
 }
