@@ -65,12 +65,16 @@ function aislamovModels(hidden: number, timestep: (string | number)[], timeCond 
 export interface Expected {
   files: string[];
   models: Models;
-  /** model file → its external data file */
+  /** model file → its external data file (the first shard, when sharded) */
   external: Record<string, string>;
-  modelIndex: string;
-  scheduler: Record<string, unknown>;
-  padToken: string;
+  /** model_index.json's class, and the scheduler config; undefined when the repo has neither (configless exports). */
+  modelIndex?: string;
+  scheduler?: Record<string, unknown>;
+  /** tokenizer_config.json's pad token; undefined when the repo has no tokenizer_config.json. */
+  padToken?: string;
   sampleSize: number;
+  /** Bytes the repo may take (default 5 MB): the download-sized default and its twins are ~36 MB. */
+  maxBytes?: number;
 }
 
 const SD_TURBO_REPO = {
@@ -149,24 +153,20 @@ export const EXPECTED: Record<FamilyId, Expected> = {
     sampleSize: 16,
   },
   webnn: {
-    files: [
-      ...CONFIG_FILES,
-      ...inside('text_encoder', 'config.json', 'model_layernorm.onnx'),
-      ...inside('unet', 'config.json', 'model_layernorm.onnx'),
-      ...inside('vae_decoder', 'config.json', 'model.onnx'),
-    ],
+    // What the WebNN demo fetches, and nothing else: no configs, no tokenizer.
+    files: ['text_encoder/model_layernorm.onnx', 'unet/model_layernorm.onnx', 'vae_decoder/model.onnx'],
     models: {
       'text_encoder/model_layernorm.onnx': {
-        inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
-        outputs: { last_hidden_state: ['float16', 'batch_size', 'sequence_length', 64] },
+        inputs: { input_ids: ['int32', 1, 77] },
+        outputs: { last_hidden_state: ['float16', 1, 77, 64] },
       },
       'unet/model_layernorm.onnx': {
         inputs: {
-          sample: ['float16', 'unet_sample_batch', 'unet_sample_channels', 'unet_sample_height', 'unet_sample_width'],
-          timestep: ['float16', 'unet_time_batch'],
-          encoder_hidden_states: ['float16', 'unet_hidden_batch', 'unet_hidden_sequence', 64],
+          sample: ['float16', 1, 4, 16, 16],
+          timestep: ['float16', 1],
+          encoder_hidden_states: ['float16', 1, 77, 64],
         },
-        outputs: { out_sample: ['float16', 'unet_sample_batch', 4, 'unet_sample_height', 'unet_sample_width'] },
+        outputs: { out_sample: ['float16', 1, 4, 16, 16] },
       },
       'vae_decoder/model.onnx': {
         inputs: { latent_sample: ['float32', 'batch', 'channels', 'height', 'width'] },
@@ -174,6 +174,101 @@ export const EXPECTED: Record<FamilyId, Expected> = {
       },
     },
     external: {},
-    ...SD_TURBO_REPO,
+    sampleSize: 16,
+    maxBytes: 15e6, // the text encoder reads CLIP's 49408 ids (12.6 MB of float32 embeddings): the repo has no tokenizer
+  },
+  'sd-turbo-bare': {
+    files: ['tokenizer/vocab.json', 'tokenizer/merges.txt', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx'],
+    models: SD_TURBO_MODELS,
+    external: {},
+    sampleSize: 16,
+    maxBytes: 40e6, // sd-turbo's own ONNX files, so its images can be compared with the complete layout's
+  },
+  'sd-turbo-tokenizer-json': {
+    files: ['model_index.json', 'scheduler/scheduler_config.json', 'tokenizer/tokenizer.json', ...['text_encoder', 'unet', 'vae_decoder'].flatMap((d) => inside(d, 'config.json', 'model.onnx'))],
+    models: SD_TURBO_MODELS,
+    external: {},
+    modelIndex: 'StableDiffusionPipeline',
+    scheduler: SD_TURBO_REPO.scheduler,
+    sampleSize: 16,
+    maxBytes: 40e6,
+  },
+  sdxl: {
+    files: [
+      'model_index.json',
+      'scheduler/scheduler_config.json',
+      ...inside('tokenizer', 'tokenizer.json', 'tokenizer_config.json'),
+      ...inside('tokenizer_2', 'tokenizer.json', 'tokenizer_config.json'),
+      ...inside('text_encoder', 'config.json', 'model.onnx', 'model.onnx_data'),
+      ...inside('text_encoder_2', 'config.json', 'model.onnx', 'model.onnx_data'),
+      ...inside('unet', 'config.json', 'model.onnx', 'model.onnx_data', 'model.onnx_data_1', 'model.onnx_data_2'),
+      ...inside('vae_decoder', 'config.json', 'model.onnx', 'model.onnx_data'),
+    ],
+    models: {
+      'text_encoder/model.onnx': {
+        inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
+        outputs: {
+          last_hidden_state: ['float32', 'batch_size', 'sequence_length', 32],
+          pooler_output: ['float32', 'batch_size', 32],
+          ...Object.fromEntries([0, 1, 2].map((i) => [`hidden_states.${i}`, ['float32', 'batch_size', 'sequence_length', 32]])),
+        },
+      },
+      'text_encoder_2/model.onnx': {
+        inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
+        outputs: {
+          last_hidden_state: ['float32', 'batch_size', 'sequence_length', 48],
+          text_embeds: ['float32', 'batch_size', 48],
+          ...Object.fromEntries([0, 1, 2].map((i) => [`hidden_states.${i}`, ['float32', 'batch_size', 'sequence_length', 48]])),
+        },
+      },
+      'unet/model.onnx': {
+        inputs: {
+          sample: ['float32', 'batch_size', 'num_channels', 'height', 'width'],
+          timestep: ['int64', 'steps'],
+          encoder_hidden_states: ['float32', 'batch_size', 'sequence_length', 80],
+          text_embeds: ['float32', 'batch_size', 48],
+          time_ids: ['float32', 'batch_size', 6],
+        },
+        outputs: { out_sample: ['float32', 'batch_size', 4, 'height', 'width'] },
+      },
+      'vae_decoder/model.onnx': SD_TURBO_MODELS['vae_decoder/model.onnx']!,
+    },
+    external: Object.fromEntries(['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder'].map((d) => [`${d}/model.onnx`, `${d}/model.onnx_data`])),
+    modelIndex: 'StableDiffusionXLPipeline',
+    scheduler: SD_TURBO_REPO.scheduler,
+    padToken: '<|endoftext|>',
+    sampleSize: 16,
+  },
+  'sdxl-turbo-webnn': {
+    files: [
+      ...['text_encoder_model_q4f16', 'text_encoder_2_model_q4f16', 'unet_model_q4f16', 'vae_decoder_model_q4f16'].map((m) => `onnx/${m}.onnx`),
+      ...['concat', 'latents', 'scheduler', 'sc_prep', 'safety_checker'].map((h) => `onnx/${h}_model_f16.onnx`),
+    ],
+    models: {
+      'onnx/text_encoder_model_q4f16.onnx': {
+        inputs: { input_ids: ['int32', 'batch_size', 'sequence_length'] },
+        outputs: { 'hidden_states.11': ['float16', 'batch_size', 'sequence_length', 32] },
+      },
+      'onnx/text_encoder_2_model_q4f16.onnx': {
+        inputs: { input_ids: ['int64', 'batch_size', 'sequence_length'] },
+        outputs: { text_embeds: ['float16', 'batch_size', 48], 'hidden_states.31': ['float16', 'batch_size', 'sequence_length', 48] },
+      },
+      'onnx/unet_model_q4f16.onnx': {
+        inputs: {
+          sample: ['float16', 'unet_sample_batch', 'unet_sample_channels', 'unet_sample_height', 'unet_sample_width'],
+          timestep: ['float16', 'unet_time_batch'],
+          encoder_hidden_states: ['float16', 'unet_hidden_batch', 'unet_hidden_sequence', 80],
+          text_embeds: ['float16', 'unet_text_embeds_batch', 'unet_text_embeds_size'],
+          time_ids: ['float16', 'unet_time_ids_batch', 'unet_time_ids_size'],
+        },
+        outputs: { out_sample: ['float16', 'unet_sample_batch', 4, 'unet_sample_height', 'unet_sample_width'] },
+      },
+      'onnx/vae_decoder_model_q4f16.onnx': {
+        inputs: { latent_sample: ['float16', 'batch_size', 'num_channels_latent', 'height_latent', 'width_latent'] },
+        outputs: { sample: ['float16', 'batch_size', 3, 'height', 'width'] },
+      },
+    },
+    external: {},
+    sampleSize: 64,
   },
 };

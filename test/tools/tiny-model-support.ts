@@ -74,14 +74,25 @@ export function guidanceEmbedding(guidanceScale: number, dim = 256): Float32Arra
   return Float32Array.from([...freqs.map(Math.sin), ...freqs.map(Math.cos)]);
 }
 
-/** The sessions of a tiny repo, each created with the external data its folder holds. */
+/**
+ * The sessions of a tiny repo, each created with the external data beside it, keyed by component:
+ * the folder (`unet/model.onnx` → `unet`) or, in a flat `onnx/` folder, the name before `_model`
+ * (`onnx/unet_model_q4f16.onnx` → `unet`).
+ */
+/** The component a model file belongs to: its folder, or in a flat `onnx/` folder the name before `_model`. */
+export function componentOf(model: string): string {
+  return /^onnx\/(.+?)_model(?:_\w+)?\.onnx$/.exec(model)?.[1] ?? model.slice(0, model.lastIndexOf('/'));
+}
+
 export async function openRepo(dir: string, files: readonly string[]): Promise<Record<string, ort.InferenceSession>> {
   const sessions: Record<string, ort.InferenceSession> = {};
   for (const model of files.filter((f) => f.endsWith('.onnx'))) {
-    const folder = model.split('/')[0]!;
-    const external = files.filter((f) => f.startsWith(`${folder}/`) && /\/(weights\.pb|model\.onnx_data)$/.test(f));
-    const externalData = await Promise.all(external.map(async (f) => ({ path: f.split('/')[1]!, data: await readFile(join(dir, f)) })));
-    sessions[folder] = await ort.InferenceSession.create(await readFile(join(dir, model)), { externalData });
+    const flat = /^onnx\/(.+?)_model(?:_\w+)?\.onnx$/.exec(model);
+    const folder = model.slice(0, model.lastIndexOf('/'));
+    const beside = (f: string) => f.slice(0, f.lastIndexOf('/')) === folder;
+    const external = files.filter((f) => beside(f) && (flat ? f.startsWith(`${model}_data`) : /\/(weights\.pb|model\.onnx_data(_\d+)?)$/.test(f)));
+    const externalData = await Promise.all(external.map(async (f) => ({ path: f.slice(folder.length + 1), data: await readFile(join(dir, f)) })));
+    sessions[componentOf(model)] = await ort.InferenceSession.create(await readFile(join(dir, model)), { externalData });
   }
   return sessions;
 }

@@ -1,54 +1,13 @@
 // CLIP's vocab.json and merges.txt, derived from OpenAI's bpe_simple_vocab_16e6.txt
-// exactly as CLIP's simple_tokenizer.py builds them, so tokenizer tests can use the
-// real vocabulary offline and the tiny model can ship a consistent small one.
+// exactly as CLIP's simple_tokenizer.py builds them (the derivation lives in src/diffusion,
+// which ships the same file), so tokenizer tests can use the real vocabulary offline and the
+// tiny model can ship a consistent small one.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-/** The number of merges CLIP uses: lines [1, 49152-256-2+1) of the BPE file. */
-export const CLIP_MERGES = 49152 - 256 - 2;
-
-/** GPT-2's byte → printable character table (bytes_to_unicode), in its insertion order. */
-export function bytesToUnicode(): Map<number, string> {
-  const printable: number[] = [];
-  const range = (a: string, b: string) => {
-    for (let c = a.charCodeAt(0); c <= b.charCodeAt(0); c++) printable.push(c);
-  };
-  range('!', '~');
-  range('¡', '¬');
-  range('®', 'ÿ');
-  const table = new Map<number, string>(printable.map((b) => [b, String.fromCharCode(b)]));
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!table.has(b)) table.set(b, String.fromCharCode(256 + n++));
-  }
-  return table;
-}
-
-/**
- * CLIP's vocabulary and merges from the BPE text. With fewer merges the construction
- * is the same, so ids below 512 + numMerges equal CLIP's and the two special tokens
- * take the last two ids.
- */
-export function clipVocab(
-  bpeText: string,
-  numMerges: number = CLIP_MERGES,
-): { vocab: Record<string, number>; merges: string[] } {
-  const lines = bpeText.split('\n');
-  const merges = lines.slice(1, 1 + Math.min(numMerges, CLIP_MERGES));
-  const bytes = [...bytesToUnicode().values()];
-  const tokens = [
-    ...bytes,
-    ...bytes.map((b) => b + '</w>'),
-    ...merges.map((m) => m.split(/\s+/).join('')),
-    '<|startoftext|>',
-    '<|endoftext|>',
-  ];
-  const vocab: Record<string, number> = {};
-  tokens.forEach((token, id) => (vocab[token] = id));
-  return { vocab, merges };
-}
+export { bytesToUnicode, CLIP_MERGES, clipVocab } from '../../src/diffusion/clip-bpe.ts';
 
 /**
  * vocab.json as transformers' CLIPTokenizer saves it (sorted keys, indent 2). Built by

@@ -15,7 +15,11 @@ import {
   type VaeDecoderOptions,
   type VaeEncoderOptions,
 } from './graphs.ts';
-import { type SchedulerConfig, SCHEDULERS } from './schedulers.ts';
+import { SCHEDULERS } from './schedulers.ts';
+import type { ExternalData, FamilySpec } from './family-spec.ts';
+import { sdxlLightning, sdxlTurboWebnn } from './families-sdxl.ts';
+
+export type { ExternalData, FamilySpec, TokenizerFiles } from './family-spec.ts';
 
 const { FLOAT, FLOAT16 } = DataType;
 
@@ -54,12 +58,32 @@ export const FAMILIES = {
   webnn: {
     repo: 'tiny/sd-turbo-webnn',
     standsFor: 'microsoft/sd-turbo-webnn',
-    description: 'SD-Turbo for WebNN: fp16 text output and UNet I/O (timestep float16) in model_layernorm.onnx files, fp32 VAE.',
+    description: 'SD-Turbo for WebNN: static shapes (batch 1, 77 tokens, 16×16 latents), fp16 text output and UNet I/O in model_layernorm.onnx files, fp32 VAE, no configs or tokenizer.',
   },
   'tanh-vae': {
     repo: 'tiny/sd-turbo-tanh',
     standsFor: 'schmuell/sd-turbo-ort-web (VAE changed)',
     description: 'SD-Turbo whose VAE decoder ends in Conv → Tanh with pre-activations in the hundreds: a NaN-detection fixture.',
+  },
+  'sd-turbo-bare': {
+    repo: 'tiny/sd-turbo-bare',
+    standsFor: 'schmuell/sd-turbo-ort-web, as its public loaders fetch it',
+    description: 'The sd-turbo ONNX files and tokenizer/vocab.json + merges.txt only: no model_index.json, scheduler or component configs.',
+  },
+  'sd-turbo-tokenizer-json': {
+    repo: 'tiny/sd-turbo-tokenizer-json',
+    standsFor: 'repos with a fast tokenizer only (Cyronius/sdxl-lightning-4step-onnx-web, webnn demos)',
+    description: 'The sd-turbo repo with tokenizer/tokenizer.json instead of vocab.json, merges.txt and tokenizer_config.json.',
+  },
+  sdxl: {
+    repo: 'tiny/sdxl-lightning-4step-onnx',
+    standsFor: 'Cyronius/sdxl-lightning-4step-onnx-web-fp16-3shard',
+    description: 'SDXL in the diffusers layout: two text encoders, tokenizer.json only, UNet data in model.onnx_data + _1 + _2, fp32 I/O, Euler trailing.',
+  },
+  'sdxl-turbo-webnn': {
+    repo: 'tiny/sdxl-turbo-webnn',
+    standsFor: 'webnn/sdxl-turbo',
+    description: 'SDXL-Turbo in one onnx/ folder: *_model_q4f16.onnx with int4 MatMulNBits/GatherBlockQuantized, fp16 I/O, int64 ids for encoder 2, helper graphs, no configs.',
   },
 } as const satisfies Record<string, FamilyInfo>;
 
@@ -74,39 +98,6 @@ export interface FamilyInfo {
 
 /** A family id, such as `'sd15'`. */
 export type FamilyId = keyof typeof FAMILIES;
-
-/** A model file whose initializers live in a side file beside it. */
-export interface ExternalData {
-  /** The location string stored in the model, which is also the side file's name. */
-  location: 'weights.pb' | 'model.onnx_data';
-  /** Tensors smaller than this many bytes stay inside the model file. */
-  threshold: number;
-}
-
-/** One ONNX component of a repo: where it lives and what it declares. */
-interface Component<Options> {
-  file: string;
-  external?: ExternalData;
-  opts: Options;
-}
-
-/** Everything that differs between families. */
-export interface FamilySpec {
-  text: Component<TextEncoderOptions>;
-  unet: Component<UnetOptions>;
-  vaeDecoder: Component<VaeDecoderOptions>;
-  vaeEncoder?: Component<VaeEncoderOptions>;
-  /** model_index.json's _class_name. */
-  pipeline: string;
-  /** scheduler/scheduler_config.json. */
-  scheduler: SchedulerConfig;
-  /** CLIP's pad token: '!' (id 0) for SD 2.x tokenizers, '<|endoftext|>' for SD 1.x. */
-  padToken: '!' | '<|endoftext|>';
-  /** Whether each component folder has a config.json (optimum-style exports do, diffusers' script does not). */
-  componentConfigs: boolean;
-  /** unet sample_size (latent pixels); the picture is 8x that. */
-  sampleSize: number;
-}
 
 // Text widths: SD 2.x's 1024 becomes 64, SD 1.x's 768 becomes 96, so the two never match.
 const SD2_HIDDEN = TINY.hidden;
@@ -216,6 +207,14 @@ export function familySpec(family: FamilyId): FamilySpec {
     }
     case 'webnn':
       return webnn();
+    case 'sd-turbo-bare':
+      return { ...sdTurbo(FLOAT, TINY.maxLength), ...SD_TURBO_REPO, pipelineConfigs: false, componentConfigs: false, tokenizer: 'vocab-only' };
+    case 'sd-turbo-tokenizer-json':
+      return { ...sdTurbo(FLOAT, TINY.maxLength), ...SD_TURBO_REPO, tokenizer: 'json' };
+    case 'sdxl':
+      return sdxlLightning();
+    case 'sdxl-turbo-webnn':
+      return sdxlTurboWebnn();
   }
 }
 
@@ -264,28 +263,29 @@ function sd15(): FamilySpec {
 
 /**
  * microsoft/sd-turbo-webnn as Microsoft's WebNN demo (webnn-developer-preview,
- * demos/sd-turbo) loads it: text_encoder/model_layernorm.onnx with a float16
- * last_hidden_state; unet/model_layernorm.onnx taking float16 sample, timestep [1] and
- * encoder_hidden_states and giving float16 out_sample; vae_decoder/model.onnx fed a
- * float32 latent (the demo passes a Float32Array, and its session options name the
- * dims batch/channels/height/width). The UNet's Olive-style dim names, and that the
- * repo carries model_index.json, the scheduler and SD-Turbo's tokenizer files beside
- * its tokenizer/ folder, are assumed. Its safety_checker is left out. Math is fp32.
+ * demos/sd-turbo) loads it and its model card describes it ("static input shapes"):
+ * text_encoder/model_layernorm.onnx taking int32 input_ids [1, 77] and giving a float16
+ * last_hidden_state; unet/model_layernorm.onnx fixed at batch 1 and 64×64 latents (16×16 here),
+ * float16 sample, timestep [1] and encoder_hidden_states, float16 out_sample; vae_decoder/model.onnx
+ * fed a float32 latent with symbolic batch/channels/height/width (the demo pins them with
+ * freeDimensionOverrides). The demo fetches nothing else (its tokenizer comes from elsewhere, σ and
+ * 0.18215 are hard-coded), so this stand-in has no configs and no tokenizer: the app must use its
+ * own, and its text encoder reads CLIP's full vocabulary. Its safety_checker is left out. Math is fp32.
  */
 function webnn(): FamilySpec {
   const base = sdTurbo(FLOAT, 1);
   const fp16Io = { io: FLOAT16, compute: FLOAT } as const;
   return {
-    text: { file: 'model_layernorm.onnx', opts: { ...base.text.opts, ...fp16Io } },
+    text: { file: 'model_layernorm.onnx', opts: { ...base.text.opts, ...fp16Io, ids: [1, 77], hiddenState: [1, 77, SD2_HIDDEN] } },
     unet: {
       file: 'model_layernorm.onnx',
       opts: {
         ...base.unet.opts,
         ...fp16Io,
-        timestep: { type: FLOAT16, dims: ['unet_time_batch'] },
-        sample: ['unet_sample_batch', 'unet_sample_channels', 'unet_sample_height', 'unet_sample_width'],
-        context: ['unet_hidden_batch', 'unet_hidden_sequence', SD2_HIDDEN],
-        out: ['unet_sample_batch', 4, 'unet_sample_height', 'unet_sample_width'],
+        timestep: { type: FLOAT16, dims: [1] },
+        sample: [1, 4, 16, 16],
+        context: [1, 77, SD2_HIDDEN],
+        out: [1, 4, 16, 16],
       },
     },
     vaeDecoder: {
@@ -293,5 +293,10 @@ function webnn(): FamilySpec {
       opts: { ...base.vaeDecoder.opts, latent: ['batch', 'channels', 'height', 'width'], sample: ['batch', 3, 'Convsample_dim_2', 'Convsample_dim_3'] },
     },
     ...SD_TURBO_REPO,
+    componentConfigs: false,
+    pipelineConfigs: false,
+    tokenizer: 'none',
+    fullVocab: true,
   };
 }
+

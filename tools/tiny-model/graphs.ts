@@ -21,6 +21,21 @@ export interface TextEncoderOptions {
   hiddenState: readonly Dim[];
   /** `pooler_output` dims, for exports that keep CLIP's second output (diffusers, optimum). */
   pooler?: readonly Dim[];
+  /** Transformer layers; 1 unless the penultimate hidden state must differ from the embeddings (SDXL). */
+  layers?: number;
+  /** `input_ids` type: int32, or int64 (Olive's SDXL text_encoder_2). */
+  idsType?: ElemType;
+  /** Leave out last_hidden_state (webnn/sdxl-turbo's encoders give only what SDXL uses). */
+  noLastHiddenState?: boolean;
+  /**
+   * `hidden_states.N` outputs (dims as hiddenState): `all` for 0…layers (optimum with
+   * output_hidden_states), or chosen layers under chosen names (webnn: the penultimate as `hidden_states.11`).
+   */
+  hiddenStates?: 'all' | { layer: number; name: string }[];
+  /** CLIPTextModelWithProjection's `text_embeds`: the pooled end-of-text token through text_projection, `width` wide. */
+  textEmbeds?: { dims: readonly Dim[]; width: number };
+  /** int4 weights (MatMulNBits, GatherBlockQuantized), float32 math. */
+  quantize?: 'q4';
 }
 
 export const SD_TURBO_TEXT: TextEncoderOptions = {
@@ -31,44 +46,53 @@ export const SD_TURBO_TEXT: TextEncoderOptions = {
   hiddenState: ['batch_size', 'sequence_length', TINY.hidden],
 };
 
-/** CLIP text model: embeddings, one pre-norm transformer layer, final LayerNorm. */
+/** CLIP text model: embeddings, pre-norm transformer layers (one by default), final LayerNorm. */
 export function textEncoderGraph(vocabSize: number, seed: number, opts: TextEncoderOptions = SD_TURBO_TEXT): GraphBuilder {
-  const n = new Net('text_encoder', seed, opts.compute);
+  const n = new Net('text_encoder', seed, opts.compute, opts.quantize);
   const { g } = n;
   const H = opts.hidden;
-  const ids = g.input('input_ids', DataType.INT32, opts.ids);
-  const tokens = g.node('Gather', [n.weight('text_model.embeddings.token_embedding.weight', [vocabSize, H], 1), ids]);
+  const ids = g.input('input_ids', opts.idsType ?? DataType.INT32, opts.ids);
+  const tokens = n.embedding('text_model.embeddings.token_embedding.weight', vocabSize, H, ids);
   const length = g.node('Slice', [g.node('Shape', [ids]), g.ints('seq_axis_start', [1]), g.ints('seq_axis_end', [2])]);
   const table = n.weight('text_model.embeddings.position_embedding.weight', [TINY.maxLength, H], 1, 0.3);
   const positions = g.node('Slice', [table, g.ints('pos_start', [0]), length, g.ints('pos_axes', [0])]);
   let h = g.node('Add', [tokens, positions]);
+  const hidden = [h]; // hidden_states[0] is the embeddings, [i] the output of layer i, as transformers' CLIP gives them
 
-  const layer = 'text_model.encoder.layers.0';
-  // No causal mask: every position sees the whole prompt, which only makes the
-  // tiny model more prompt-sensitive; the real CLIP is causal.
-  const a = n.layerNorm(h, `${layer}.layer_norm1`, H);
-  const q = n.linear(a, `${layer}.self_attn.q_proj`, H, H, 3);
-  const k = n.linear(a, `${layer}.self_attn.k_proj`, H, H);
-  const v = n.linear(a, `${layer}.self_attn.v_proj`, H, H);
-  const logits = g.node('Mul', [g.node('MatMul', [q, g.node('Transpose', [k], { perm: [0, 2, 1] })]), n.scalar('attn_scale', 1 / Math.sqrt(H))]);
-  const attended = g.node('MatMul', [g.node('Softmax', [logits], { axis: -1 }), v]);
-  h = g.node('Add', [h, n.linear(attended, `${layer}.self_attn.out_proj`, H, H)]);
+  for (let i = 0; i < (opts.layers ?? 1); i++) {
+    const layer = `text_model.encoder.layers.${i}`;
+    // No causal mask: every position sees the whole prompt, which only makes the
+    // tiny model more prompt-sensitive; the real CLIP is causal.
+    const a = n.layerNorm(h, `${layer}.layer_norm1`, H);
+    const q = n.linear(a, `${layer}.self_attn.q_proj`, H, H, 3);
+    const k = n.linear(a, `${layer}.self_attn.k_proj`, H, H);
+    const v = n.linear(a, `${layer}.self_attn.v_proj`, H, H);
+    const logits = g.node('Mul', [g.node('MatMul', [q, g.node('Transpose', [k], { perm: [0, 2, 1] })]), n.scalar(i ? `attn_scale_${i}` : 'attn_scale', 1 / Math.sqrt(H))]);
+    const attended = g.node('MatMul', [g.node('Softmax', [logits], { axis: -1 }), v]);
+    h = g.node('Add', [h, n.linear(attended, `${layer}.self_attn.out_proj`, H, H)]);
 
-  const m = n.linear(n.layerNorm(h, `${layer}.layer_norm2`, H), `${layer}.mlp.fc1`, H, 4 * H);
-  const quickGelu = g.node('Mul', [m, g.node('Sigmoid', [g.node('Mul', [m, n.scalar('quick_gelu_alpha', 1.702)])])]);
-  h = g.node('Add', [h, n.linear(quickGelu, `${layer}.mlp.fc2`, 4 * H, H)]);
+    const m = n.linear(n.layerNorm(h, `${layer}.layer_norm2`, H), `${layer}.mlp.fc1`, H, 4 * H);
+    const quickGelu = g.node('Mul', [m, g.node('Sigmoid', [g.node('Mul', [m, n.scalar(i ? `quick_gelu_alpha_${i}` : 'quick_gelu_alpha', 1.702)])])]);
+    h = g.node('Add', [h, n.linear(quickGelu, `${layer}.mlp.fc2`, 4 * H, H)]);
+    hidden.push(h);
+  }
 
-  const last = n.floatOutput('last_hidden_state', opts.io, opts.hiddenState, (output) =>
-    n.layerNorm(h, 'text_model.final_layer_norm', H, output),
-  );
-  if (opts.pooler) {
-    // CLIP pools the end-of-text token, found as the largest id (argmax), as transformers does.
+  const last = opts.noLastHiddenState
+    ? n.layerNorm(h, 'text_model.final_layer_norm', H)
+    : n.floatOutput('last_hidden_state', opts.io, opts.hiddenState, (output) => n.layerNorm(h, 'text_model.final_layer_norm', H, output));
+  // CLIP pools the end-of-text token, found as the largest id (argmax), as transformers does.
+  const pool = (output?: string) => {
     const eos = g.node('ArgMax', [ids], { axis: 1, keepdims: 1 }); // [B, 1]
     const index = g.node('Expand', [g.node('Unsqueeze', [eos, g.ints('pool_axes', [2])]), g.ints('pool_shape', [1, 1, H])]);
-    n.floatOutput('pooler_output', opts.io, opts.pooler, (output) =>
-      g.node('Squeeze', [g.node('GatherElements', [last, index], { axis: 1 }), g.ints('pool_squeeze', [1])], {}, output),
-    );
+    return g.node('Squeeze', [g.node('GatherElements', [last, index], { axis: 1 }), g.ints('pool_squeeze', [1])], {}, output);
+  };
+  if (opts.pooler) n.floatOutput('pooler_output', opts.io, opts.pooler, pool);
+  if (opts.textEmbeds) {
+    const { width, dims } = opts.textEmbeds;
+    n.floatOutput('text_embeds', opts.io, dims, (output) => n.linear(pool(), 'text_projection', H, width, 1, false, output));
   }
+  const wanted = opts.hiddenStates === 'all' ? hidden.map((_, layer) => ({ layer, name: `hidden_states.${layer}` })) : (opts.hiddenStates ?? []);
+  for (const { layer, name } of wanted) n.floatOutput(name, opts.io, opts.hiddenState, (output) => g.node('Identity', [hidden[layer]!], {}, output));
   return g;
 }
 
@@ -91,6 +115,14 @@ export interface UnetOptions {
   timeCond?: { dim: number; dims: readonly Dim[] };
   /** Bytes of per-timestep tables that bring the weights to a real UNet's size (see Net.ballast); float32 compute only. */
   ballastBytes?: number;
+  /**
+   * SDXL's added conditioning (diffusers' addition_embed_type "text_time"): `text_embeds`
+   * [batch, width] and `time_ids` [batch, 6], each id through a sinusoid (add_time_proj), concatenated
+   * with text_embeds, through add_embedding's MLP into the time embedding.
+   */
+  added?: { textEmbeds: readonly Dim[]; textEmbedsWidth: number; timeIds: readonly Dim[] };
+  /** int4 weights for the linear layers (MatMulNBits), float32 math; convolutions stay float. */
+  quantize?: 'q4';
 }
 
 export const SD_TURBO_UNET: UnetOptions = {
@@ -106,7 +138,7 @@ export const SD_TURBO_UNET: UnetOptions = {
 
 /** A two-level UNet, narrow enough that a software GPU runs it in about a second. */
 export function unetGraph(seed: number, opts: UnetOptions = SD_TURBO_UNET): GraphBuilder {
-  const n = new Net('unet', seed, opts.compute);
+  const n = new Net('unet', seed, opts.compute, opts.quantize);
   const { g } = n;
   const [c0, c1] = TINY.unetChannels;
   const sample = n.floatInput('sample', opts.io, opts.sample);
@@ -128,7 +160,8 @@ export function unetGraph(seed: number, opts: UnetOptions = SD_TURBO_UNET): Grap
     sinusoid = g.node('Add', [sinusoid, cond]);
   }
   const temb1 = n.linear(sinusoid, 'time_embedding.linear_1', 2 * half, TINY.timeDim);
-  const temb = n.linear(n.silu(temb1), 'time_embedding.linear_2', TINY.timeDim, TINY.timeDim);
+  let temb = n.linear(n.silu(temb1), 'time_embedding.linear_2', TINY.timeDim, TINY.timeDim);
+  if (opts.added) temb = g.node('Add', [temb, addedEmbedding(n, opts.added, opts.io)]);
 
   // Few, narrow convs: on SwiftShader each costs tens of ms even at 16x16.
   const attention = { hidden: opts.hidden, timeBiasTokens: opts.timeBiasTokens };
@@ -149,6 +182,23 @@ export function unetGraph(seed: number, opts: UnetOptions = SD_TURBO_UNET): Grap
   if (opts.ballastBytes) learned = g.node('Add', [learned, n.ballast(timestepIndex, opts.ballastBytes)]);
   n.floatOutput('out_sample', opts.io, opts.out, (output) => g.node('Add', [sample, learned], {}, output));
   return g;
+}
+
+/** SDXL's aug_emb: [sinusoids of each time id ‖ text_embeds] → linear → SiLU → linear, `[batch, timeDim]`. */
+function addedEmbedding(n: Net, added: NonNullable<UnetOptions['added']>, io: FloatType): string {
+  const { g } = n;
+  const textEmbeds = n.floatInput('text_embeds', io, added.textEmbeds);
+  const timeIds = n.floatInput('time_ids', io, added.timeIds);
+  // Frequencies low enough that pixel sizes (hundreds) and crop offsets (0) give distinct sinusoids.
+  const perId = 8;
+  const freqs = Float32Array.from({ length: perId / 2 }, (_, i) => Math.exp((-Math.log(10000) * (i + 2)) / (perId / 2)));
+  const args = g.node('Mul', [g.node('Unsqueeze', [timeIds, g.ints('add_time_axis', [2])]), n.floats('add_time_proj.freqs', [1, 1, perId / 2], freqs)]);
+  const sinusoids = g.node('Concat', [g.node('Cos', [args]), g.node('Sin', [args])], { axis: 2 }); // [B, 6, perId]
+  const flat = g.node('Reshape', [sinusoids, g.ints('add_time_flat', [0, -1])]); // [B, 6·perId]
+  const joined = g.node('Concat', [flat, textEmbeds], { axis: 1 });
+  const width = 6 * perId + added.textEmbedsWidth;
+  const a = n.linear(joined, 'add_embedding.linear_1', width, TINY.timeDim, 2);
+  return n.linear(n.silu(a), 'add_embedding.linear_2', TINY.timeDim, TINY.timeDim, 2);
 }
 
 /**
@@ -243,4 +293,17 @@ export function vaeEncoderGraph(seed: number, opts: VaeEncoderOptions): GraphBui
     g.node('Slice', [moments, g.ints('mean_start', [0]), g.ints('mean_end', [4]), g.ints('mean_axes', [1])], {}, output),
   );
   return g;
+}
+
+/**
+ * A stand-in for the small helper graphs a flat webnn repo also holds (concat, latents,
+ * scheduler, safety checker): float16 in, float16 out. The app never opens them; they are there
+ * so a test can see they are not fetched.
+ */
+export function helperGraph(path: string): GraphBuilder {
+  const n = new Net(path.replace(/^.*\//, '').replace(/\.onnx$/, ''), 0, DataType.FLOAT16);
+  const x = n.g.input('sample', DataType.FLOAT16, ['batch', 4, 'height', 'width']);
+  n.g.node('Identity', [x], {}, 'out');
+  n.g.output('out', DataType.FLOAT16, ['batch', 4, 'height', 'width']);
+  return n.g;
 }

@@ -23,6 +23,43 @@ export const TINY = {
 /** The float types a tiny model computes in or exchanges. */
 export type FloatType = typeof DataType.FLOAT | typeof DataType.FLOAT16;
 
+/** Block size of the int4 weights (MatMulNBits and GatherBlockQuantized take 16 and up, powers of two). */
+export const Q4_BLOCK = 16;
+
+/**
+ * int4 block quantization of `rows` × `cols` values (row-major) along each row, as onnxruntime's
+ * MatMulNBits and GatherBlockQuantized store it: two values a byte, low nibble first, zero point
+ * 8 (their default), one float scale per block of Q4_BLOCK, each row padded to whole blocks.
+ * `dequantized` are the values the model computes with.
+ */
+export function quantizeQ4(values: Float32Array, rows: number, cols: number) {
+  const blocks = Math.ceil(cols / Q4_BLOCK);
+  const packed = new Uint8Array(rows * blocks * (Q4_BLOCK / 2));
+  const scales = new Float32Array(rows * blocks);
+  const dequantized = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = b * Q4_BLOCK;
+      const end = Math.min(cols, start + Q4_BLOCK);
+      let max = 0;
+      for (let c = start; c < end; c++) max = Math.max(max, Math.abs(values[r * cols + c]!));
+      const scale = max / 7 || 1;
+      scales[r * blocks + b] = scale;
+      for (let c = start; c < end; c++) {
+        const q = Math.max(0, Math.min(15, Math.round(values[r * cols + c]! / scale) + 8));
+        dequantized[r * cols + c] = (q - 8) * Math.fround(scale);
+        const at = r * blocks * (Q4_BLOCK / 2) + (c >> 1);
+        packed[at] = packed[at]! | (c & 1 ? q << 4 : q);
+      }
+      for (let c = end; c < start + Q4_BLOCK; c++) {
+        const at = r * blocks * (Q4_BLOCK / 2) + (c >> 1);
+        packed[at] = packed[at]! | (c & 1 ? 8 << 4 : 8); // padding reads as 0
+      }
+    }
+  }
+  return { packed, scales, blocks, dequantized };
+}
+
 // Each tensor gets its own stream seeded by (seed, name), so adding a tensor leaves
 // the others' bytes alone. mulberry32 is integer math and a uniform draw needs no
 // Math.random or libm: the same bytes on every machine.
@@ -60,8 +97,11 @@ export class Net {
     name: string,
     private readonly seed: number,
     readonly compute: FloatType = DataType.FLOAT,
+    /** `q4`: linear layers as MatMulNBits and embeddings as GatherBlockQuantized (com.microsoft), as int4 exports are; float32 compute only. */
+    readonly quantize?: 'q4',
   ) {
     this.g = new GraphBuilder(name);
+    if (quantize && compute !== DataType.FLOAT) throw new Error(`${name}: int4 weights are written for float32 compute only`);
   }
 
   /** A float initializer in the compute type. */
@@ -76,11 +116,26 @@ export class Net {
 
   /** Uniform weights with std = gain / sqrt(fanIn), which keeps activations near unit scale. */
   weight(name: string, dims: number[], fanIn: number, gain = 1): string {
+    return this.floats(name, dims, this.draw(name, dims, fanIn, gain));
+  }
+
+  /** The values of {@link weight}, drawn from the tensor's own stream. */
+  private draw(name: string, dims: number[], fanIn: number, gain: number): Float32Array {
     const next = rng(this.seed, `${this.g.name}/${name}`);
     const half = gain * Math.sqrt(3 / fanIn);
     const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = (2 * next() - 1) * half;
-    return this.floats(name, dims, data);
+    return data;
+  }
+
+  /** A lookup table `[rows, width]` read with `ids` (Gather), or its int4 form (GatherBlockQuantized) when quantized. */
+  embedding(name: string, rows: number, width: number, ids: string): string {
+    if (!this.quantize) return this.g.node('Gather', [this.weight(name, [rows, width], 1), ids]);
+    const { packed, scales, blocks } = quantizeQ4(this.draw(name, [rows, width], 1, 1), rows, width);
+    if (blocks * Q4_BLOCK !== width) throw new Error(`${name}: GatherBlockQuantized wants the width (${width}) in whole blocks of ${Q4_BLOCK}`);
+    const data = this.g.init(`${name}_Q4`, [rows, width / 2], packed);
+    const s = this.g.init(`${name}_scales`, [rows, blocks], scales);
+    return this.g.node('GatherBlockQuantized', [data, ids, s], { gather_axis: 0, quantize_axis: 1, block_size: Q4_BLOCK, bits: 4 }, undefined, 'com.microsoft');
   }
 
   /**
@@ -127,9 +182,23 @@ export class Net {
     return last;
   }
 
-  linear(x: string, name: string, inDim: number, outDim: number, gain = 1, bias = true): string {
-    const y = this.g.node('MatMul', [x, this.weight(`${name}.weight`, [inDim, outDim], inDim, gain)]);
-    return bias ? this.g.node('Add', [y, this.weight(`${name}.bias`, [outDim], inDim, 0.1)]) : y;
+  /** x · W (+ b); `output` names the result. */
+  linear(x: string, name: string, inDim: number, outDim: number, gain = 1, bias = true, output?: string): string {
+    const mm = (out?: string) =>
+      this.quantize ? this.matMulNBits(x, `${name}.weight`, inDim, outDim, gain, out) : this.g.node('MatMul', [x, this.weight(`${name}.weight`, [inDim, outDim], inDim, gain)], {}, out);
+    if (!bias) return mm(output);
+    return this.g.node('Add', [mm(), this.weight(`${name}.bias`, [outDim], inDim, 0.1)], {}, output);
+  }
+
+  /** x · W with W `[inDim, outDim]` stored as MatMulNBits keeps it: transposed, int4 blocks along inDim. */
+  private matMulNBits(x: string, name: string, inDim: number, outDim: number, gain: number, output?: string): string {
+    const w = this.draw(name, [inDim, outDim], inDim, gain);
+    const transposed = new Float32Array(inDim * outDim);
+    for (let k = 0; k < inDim; k++) for (let n = 0; n < outDim; n++) transposed[n * inDim + k] = w[k * outDim + n]!;
+    const { packed, scales, blocks } = quantizeQ4(transposed, outDim, inDim);
+    const b = this.g.init(`${name}_Q4`, [outDim, blocks, Q4_BLOCK / 2], packed);
+    const s = this.g.init(`${name}_scales`, [outDim * blocks], scales);
+    return this.g.node('MatMulNBits', [x, b, s], { K: inDim, N: outDim, bits: 4, block_size: Q4_BLOCK }, output, 'com.microsoft');
   }
 
   conv(x: string, name: string, cin: number, cout: number, { k = 3, stride = 1, gain = 1, output = '' } = {}): string {

@@ -8,7 +8,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { toHalfBitsArray } from '../../src/runtime/float16.ts';
 
 /** TensorProto.DataType values the generator uses. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 /** One of {@link DataType}'s values. */
 export type ElemType = (typeof DataType)[keyof typeof DataType];
 
@@ -169,10 +169,11 @@ function piecesOf(data: Uint8Array | TensorData): Iterable<Uint8Array> {
 }
 
 /** What an initializer or tensor attribute can hold; the element type follows from it. */
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Float16Data | StreamedFloats;
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Float16Data | StreamedFloats | Uint8Array;
 
 function elemTypeOf(data: TensorData): ElemType {
   if (data instanceof Float32Array || data instanceof StreamedFloats) return DataType.FLOAT;
+  if (data instanceof Uint8Array) return DataType.UINT8; // packed 4-bit weights (MatMulNBits, GatherBlockQuantized)
   if (data instanceof Int32Array) return DataType.INT32;
   if (data instanceof Float16Data) return DataType.FLOAT16;
   return DataType.INT64;
@@ -239,6 +240,11 @@ export interface ExternalDataOptions {
   threshold?: number;
   /** ModelProto.producer_name. */
   producer?: string;
+  /**
+   * Split the data over this many files, `location`, `location_1`, …, as ort-web-perf's
+   * onnx-chunk-external-data.py does for browsers (no file over ~2 GB); a tensor never spans two.
+   */
+  shards?: number;
 }
 
 /** A dimension: a fixed size, or a symbolic name (dim_param) such as 'batch_size'. */
@@ -300,6 +306,7 @@ export class GraphBuilder {
   private inputs: Message[] = [];
   private outputs: Message[] = [];
   private names = new Set<string>();
+  private domains = new Set<string>();
   private counter = 0;
 
   constructor(readonly name: string) {}
@@ -338,9 +345,10 @@ export class GraphBuilder {
   /**
    * Adds a node; returns the name of its (first) output. `output` names the result,
    * e.g. a graph output; otherwise a unique name is made up. An empty string in
-   * `inputs` skips an optional input, as in ONNX.
+   * `inputs` skips an optional input, as in ONNX. `domain` names an operator set other than
+   * ONNX's own (e.g. `com.microsoft` for onnxruntime's contrib ops); the model then imports it.
    */
-  node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
+  node(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, output?: string, domain?: string): string {
     const id = this.counter++;
     const out = this.claim(output ?? `/${opType}_${id}_output_0`);
     const m = new Message();
@@ -349,6 +357,10 @@ export class GraphBuilder {
     m.string(3, `/${opType}_${id}`);
     m.string(4, opType);
     for (const [name, value] of Object.entries(attrs)) m.message(5, attribute(name, value));
+    if (domain) {
+      m.string(7, domain);
+      this.domains.add(domain);
+    }
     this.nodes.push(m);
     return out;
   }
@@ -376,6 +388,7 @@ export class GraphBuilder {
    * model, or, in onnxruntime-web, among `externalData` under exactly that path.
    */
   toModelWithExternalData(location: string, opts: ExternalDataOptions = {}): { model: Uint8Array; data: Uint8Array } {
+    if ((opts.shards ?? 1) > 1) throw new Error(`${this.name}: toModelWithExternalData writes one data file; use writeModelWithExternalData for shards`);
     const { model, chunks, size } = this.externalLayout(location, opts);
     const file = new Uint8Array(size);
     for (const { offset, data } of chunks) {
@@ -388,17 +401,22 @@ export class GraphBuilder {
     return { model: model.finish(), data: file };
   }
 
-  /** Writes what {@link toModelWithExternalData} returns to two files, streaming big tensors. */
+  /**
+   * Writes what {@link toModelWithExternalData} returns to two files (or, with `shards`, the
+   * model and `dataPath`, `dataPath_1`, …), streaming big tensors.
+   */
   async writeModelWithExternalData(modelPath: string, dataPath: string, location: string, opts: ExternalDataOptions = {}): Promise<void> {
     const { model, chunks } = this.externalLayout(location, opts);
     await writeFile(modelPath, (file) => model.writeTo(file));
-    await writeFile(dataPath, async (file) => {
-      // Each tensor at its offset; the alignment gaps read back as zeros, as in the in-memory file.
-      for (const { offset, data } of chunks) {
-        let position = offset;
-        for (const piece of piecesOf(data)) position += (await file.write(piece, 0, piece.length, position)).bytesWritten;
-      }
-    });
+    for (let shard = 0; shard < (opts.shards ?? 1); shard++) {
+      await writeFile(shardName(dataPath, shard), async (file) => {
+        // Each tensor at its offset; the alignment gaps read back as zeros, as in the in-memory file.
+        for (const { offset, data } of chunks.filter((c) => c.shard === shard)) {
+          let position = offset;
+          for (const piece of piecesOf(data)) position += (await file.write(piece, 0, piece.length, position)).bytesWritten;
+        }
+      });
+    }
   }
 
   private inlineTensors(): Message[] {
@@ -407,18 +425,22 @@ export class GraphBuilder {
 
   /** Which tensors go to the side file, and where: the one layout both external-data writers follow. */
   private externalLayout(location: string, opts: ExternalDataOptions) {
-    const { align = 4096, threshold = 1024, producer } = opts;
-    const chunks: { offset: number; data: TensorData }[] = [];
-    let size = 0;
+    const { align = 4096, threshold = 1024, producer, shards = 1 } = opts;
+    const chunks: { offset: number; data: TensorData; shard: number }[] = [];
+    const outside = this.initializers.reduce((sum, t) => sum + (byteLengthOf(t.data) >= threshold ? byteLengthOf(t.data) : 0), 0);
+    const sizes = new Array<number>(shards).fill(0);
+    let before = 0; // external bytes of the tensors written so far, which decide the shard
     const tensors = this.initializers.map(({ name, dims, data }) => {
       const length = byteLengthOf(data);
       if (length < threshold) return tensorProto(name, dims, data);
-      const offset = Math.ceil(size / align) * align;
-      chunks.push({ offset, data });
-      size = offset + length;
-      return externalTensorProto(name, dims, data, { location, offset, length });
+      const shard = Math.min(shards - 1, Math.floor((before * shards) / outside));
+      before += length;
+      const offset = Math.ceil(sizes[shard]! / align) * align;
+      chunks.push({ offset, data, shard });
+      sizes[shard] = offset + length;
+      return externalTensorProto(name, dims, data, { location: shardName(location, shard), offset, length });
     });
-    return { model: this.model(tensors, producer), chunks, size };
+    return { model: this.model(tensors, producer), chunks, size: sizes[0]! };
   }
 
   private model(initializers: Message[], producer = 'tiny-model'): Message {
@@ -428,10 +450,14 @@ export class GraphBuilder {
     for (const t of initializers) graph.message(5, t);
     for (const i of this.inputs) graph.message(11, i);
     for (const o of this.outputs) graph.message(12, o);
-    const opset = new Message().string(1, '').int(2, 17);
-    return new Message().int(1, 8).message(8, opset).string(2, producer).message(7, graph);
+    const model = new Message().int(1, 8).message(8, new Message().string(1, '').int(2, 17));
+    for (const domain of this.domains) model.message(8, new Message().string(1, domain).int(2, 1));
+    return model.string(2, producer).message(7, graph);
   }
 }
+
+/** The name of shard `k` of an external data file: `name`, then `name_1`, `name_2`, … */
+export const shardName = (name: string, k: number): string => (k === 0 ? name : `${name}_${k}`);
 
 /** Creates (or empties) the file at path and lets `write` fill it. */
 async function writeFile(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {

@@ -21,6 +21,22 @@ export const SCHEDULERS = {
     trained_betas: null,
     use_karras_sigmas: false,
   },
+  /** stabilityai/sdxl-turbo's: Euler ancestral, trailing spacing, so one step starts at t = 999. */
+  eulerAncestralTrailing: {
+    _class_name: 'EulerAncestralDiscreteScheduler',
+    _diffusers_version: '0.24.0.dev0',
+    ...SCALED_LINEAR,
+    clip_sample: false,
+    interpolation_type: 'linear',
+    num_train_timesteps: 1000,
+    prediction_type: 'epsilon',
+    sample_max_value: 1.0,
+    set_alpha_to_one: false,
+    skip_prk_steps: true,
+    steps_offset: 1,
+    timestep_spacing: 'trailing',
+    trained_betas: null,
+  },
   /**
    * PNDM as SD 1.5 (runwayml/stable-diffusion-v1-5) and SD 2.1 base ship it; the keys a
    * newer diffusers adds on saving (prediction_type, timestep_spacing) carry their defaults.

@@ -94,7 +94,7 @@ export const TINY_MODEL_FILES = [
   'vae_decoder/model.onnx',
 ] as const;
 
-const SOURCES = ['tiny-model.ts', 'families.ts', 'schedulers.ts', 'repo-files.ts', 'graphs.ts', 'layers.ts', 'onnx-writer.ts', 'clip-vocab.ts', '../../src/runtime/float16.ts'];
+const SOURCES = ['tiny-model.ts', 'families.ts', 'families-sdxl.ts', 'family-spec.ts', 'schedulers.ts', 'repo-files.ts', 'graphs.ts', 'layers.ts', 'onnx-writer.ts', 'clip-vocab.ts', '../../src/diffusion/clip-bpe.ts', '../../src/runtime/float16.ts'];
 
 // The stamp names what generated the files: the generator's sources, the family, the
 // seed and any other option. Any edit to them regenerates, so a stale model never
