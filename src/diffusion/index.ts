@@ -1,5 +1,6 @@
 /**
- * Pure math and model glue: tokenizer, A1111 prompt syntax, schedulers, torch-compatible noise, the Stable Diffusion pipeline. Runs in
+ * Pure math and model glue: tokenizers, A1111 prompt syntax, schedulers, torch-compatible noise, the Stable Diffusion pipeline and
+ * the flow-matching transformer pipeline (Z-Image-Turbo). Runs in
  * Node and browsers alike, in float32; the runtime converts to whatever each model declares.
  * @module
  */
@@ -56,3 +57,24 @@ export {
   type ModelDescription,
   type LoadOptions,
 } from './load.ts';
+export { ChatTokenizer, CHATML_TEMPLATE, truncationNotice, type ChatTemplateSource, type EncodedPrompt } from './chat-tokenizer.ts';
+export { reopenableComponent, EmbeddingCache, type ComponentHandle } from './component-handle.ts';
+export {
+  generateFlowMatch,
+  type FlowMatchFamily,
+  type FlowMatchTransformerModel,
+  type FlowMatchStage,
+  type FlowMatchStageEvent,
+  type FlowMatchResult,
+} from './pipelines/flow-match-transformer.ts';
+export {
+  isFlowMatchRepo,
+  flowMatchLayout,
+  flowMatchMissingFiles,
+  flowMatchPipelineFiles,
+  FLOW_MATCH_COMPONENTS,
+  CHAT_TOKENIZER_FILES,
+  type FlowMatchComponent,
+  type FlowMatchLayout,
+} from './flow-match-layout.ts';
+export { loadFlowMatchTransformer, zImageSigmas, Z_IMAGE_TURBO_REFERENCE, type FlowMatchDescription, type FlowMatchLoadOptions } from './load-flow-match.ts';
