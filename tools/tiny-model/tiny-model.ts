@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { FAMILIES, type FamilyId } from './families.ts';
 import { type BigLayout, bigSdTurboSpec, checkBigOptions, repoParts } from './repo-files.ts';
 
-export { FAMILIES, type FamilyId, type FamilyInfo, familySpec, type FamilySpec } from './families.ts';
+export { FAMILIES, type FamilyId, type FamilyInfo, familySpec, type FamilySpec, type SdFamilyId } from './families.ts';
+export { isZImageFamily, type ZImageFamilyId } from './families-z-image.ts';
 export { TINY } from './layers.ts';
 export type { BigLayout } from './repo-files.ts';
 export { TANH_PRE_ACTIVATION, textEncoderGraph, unetGraph, vaeDecoderGraph, vaeEncoderGraph } from './graphs.ts';
@@ -94,7 +95,7 @@ export const TINY_MODEL_FILES = [
   'vae_decoder/model.onnx',
 ] as const;
 
-const SOURCES = ['tiny-model.ts', 'families.ts', 'families-sdxl.ts', 'family-spec.ts', 'schedulers.ts', 'repo-files.ts', 'graphs.ts', 'layers.ts', 'onnx-writer.ts', 'clip-vocab.ts', '../../src/diffusion/clip-bpe.ts', '../../src/runtime/float16.ts'];
+const SOURCES = ['tiny-model.ts', 'families.ts', 'families-sdxl.ts', 'families-z-image.ts', 'graphs-z-image.ts', 'qwen-tokenizer.ts', 'family-spec.ts', 'schedulers.ts', 'repo-files.ts', 'graphs.ts', 'layers.ts', 'onnx-writer.ts', 'clip-vocab.ts', '../../src/diffusion/clip-bpe.ts', '../../src/runtime/float16.ts'];
 
 // The stamp names what generated the files: the generator's sources, the family, the
 // seed and any other option. Any edit to them regenerates, so a stale model never
