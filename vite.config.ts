@@ -25,22 +25,38 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/**
+ * The policy as a response header: the meta's, plus `frame-ancestors 'none'` (no other site may
+ * frame the app), which a `<meta>` cannot carry. Only a header covers the engine's worker: a
+ * dedicated worker takes its policy from its own script's response, not from the page.
+ */
+export const CONTENT_SECURITY_POLICY_HEADER = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
+
+/** The headers every response of the app should carry, wherever it is served (`npm start`, `dist/_headers`). */
+export const RESPONSE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY_HEADER,
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/** Build outputs that are instructions to a static host, not files of the app (nor of the service worker). */
+const HOST_FILES = new Set(['_headers']);
+
 /** Lists every emitted file in asset-manifest.json, for the service worker (public/sw.js) to keep. */
 function assetManifest(): Plugin {
   return {
     name: 'asset-manifest',
     apply: 'build',
     generateBundle(_options, bundle) {
-      const files = Object.keys(bundle).filter((f) => f !== 'index.html').map((f) => `./${f}`);
+      const files = Object.keys(bundle).filter((f) => f !== 'index.html' && !HOST_FILES.has(f)).map((f) => `./${f}`);
       this.emitFile({ type: 'asset', fileName: 'asset-manifest.json', source: JSON.stringify(files.sort(), null, 1) });
     },
   };
 }
 
 /**
- * Puts the policy into the built index.html as a <meta http-equiv> (what static hosts serve);
- * `vite preview` also sends it as a header, which is what covers the engine's worker. Left out
- * of the dev server, whose hot reload needs more.
+ * Puts the policy into the built index.html as a <meta http-equiv> (what any static host serves);
+ * `vite preview` and `dist/_headers` also send it as a header, which is what covers the engine's
+ * worker and forbids framing. Left out of the dev server, whose hot reload needs more.
  */
 function contentSecurityPolicy(): Plugin {
   return {
@@ -50,13 +66,30 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * Writes `dist/_headers` in the format Netlify and Cloudflare Pages read: every path gets
+ * {@link RESPONSE_HEADERS}, so a static host sends the policy as a header (covering the engine's
+ * worker) with no setup of its own. Other hosts need the same headers configured by hand (README).
+ */
+function staticHostHeaders(): Plugin {
+  return {
+    name: 'static-host-headers',
+    apply: 'build',
+    generateBundle() {
+      const lines = ['# Written by vite.config.ts (staticHostHeaders) from CONTENT_SECURITY_POLICY: edit it there.', '/*'];
+      for (const [name, value] of Object.entries(RESPONSE_HEADERS)) lines.push(`  ${name}: ${value}`);
+      this.emitFile({ type: 'asset', fileName: '_headers', source: `${lines.join('\n')}\n` });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte(), assetManifest(), contentSecurityPolicy()],
+  plugins: [svelte(), assetManifest(), contentSecurityPolicy(), staticHostHeaders()],
   // The engine is a module worker that imports onnxruntime-web.
   worker: { format: 'es' },
   // onnxruntime-web finds its .wasm with `new URL(..., import.meta.url)`; pre-bundling breaks that.
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: RESPONSE_HEADERS },
 });

@@ -23,16 +23,30 @@ self.addEventListener('message', (event) => {
 
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 
+/** The app's page: the root of this worker's scope, or its index.html (any query, e.g. `?model=`). */
+function isAppPage(url) {
+  const root = new URL('./', self.registration.scope).pathname;
+  return url.pathname === root || url.pathname === `${root}index.html`;
+}
+
+/** A response that can be kept as the app's page: a plain 200 of HTML from this origin. */
+function isAppHtml(response) {
+  return response.ok && response.type === 'basic' && !response.redirected && /^text\/html\b/i.test(response.headers.get('content-type') ?? '');
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
+    // Only the app's own page is the app shell: opening /sw.js or /asset-manifest.json in a tab
+    // is a navigation too, and must not become what the offline app shows.
+    if (!isAppPage(url)) return;
     // The page: fresh when online (a new build shows at once), the kept copy when offline.
     event.respondWith(
       fetch(request)
         .then(async (response) => {
-          if (response.ok) await (await caches.open(CACHE)).put('./', response.clone());
+          if (isAppHtml(response)) await (await caches.open(CACHE)).put('./', response.clone());
           return response;
         })
         .catch(async () => (await caches.match('./', { ignoreVary: true })) ?? Response.error()),

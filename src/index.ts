@@ -9,14 +9,16 @@
  *   { prompt: 'a lighthouse at dawn', seed: 42, steps: 1 },
  *   (event) => console.log(event),     // download and stage progress
  * );
- * // out.image: { width, height, data: RGBA bytes }
+ * // out.images[0].image: { width, height, data: RGBA bytes }
  * ```
+ *
+ * Errors keep their class across the worker (`err instanceof hub.GatedRepoError`), and
+ * `explainError(err)` says what a page should show and offer for one.
  *
  * @packageDocumentation
  */
-export { EngineClient } from './engine/index.ts';
+export { EngineClient, explainError, QuotaError, Float16UnsupportedError, ModelTooLargeError } from './engine/index.ts';
 export type * from './engine/index.ts';
-export type { Backend } from './runtime/session.ts';
 export * as hub from './hub/index.ts';
 export * as cache from './cache/index.ts';
 export * as diffusion from './diffusion/index.ts';

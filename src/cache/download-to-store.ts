@@ -1,3 +1,4 @@
+import { sleep } from '../hub/index.ts';
 import { createSha256, type Sha256 } from './sha256.ts';
 import type { Store } from './store.ts';
 
@@ -21,10 +22,8 @@ export interface DownloadOptions {
   /** Called with the number of bytes of the file now in the partial. */
   onBytes?: (loaded: number) => void;
   signal?: AbortSignal;
-  /** Delay before retrying after `err` (the `attempt`-th consecutive failure), or undefined to give up. */
+  /** Delay before retrying after `err` (the `attempt`-th consecutive failure), or undefined to give up; the wait ends early when `signal` aborts. */
   retryDelay?: (err: unknown, attempt: number) => number | undefined;
-  /** Waits between retries: by default a timer that rejects when `signal` aborts; a test can pass one that returns at once. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** What one `downloadToStore` call did: bytes it fetched, and how often it had to resume, start over or re-fetch. */
@@ -128,7 +127,7 @@ async function fillWith(hasher: Sha256 | undefined, store: Store, target: Downlo
         throw err;
       }
       report.resumes++;
-      await (opts.sleep ?? defaultSleep)(delay, opts.signal);
+      await sleep(delay, opts.signal);
       const onDisk = await store.partialSize(target.key);
       if (onDisk !== offset && hasher) {
         hasher.init();
@@ -185,19 +184,4 @@ async function pump(
 async function hashBlob(hasher: Sha256, blob: Blob): Promise<void> {
   const reader = blob.stream().getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) hasher.update(r.value);
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

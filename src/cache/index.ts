@@ -3,7 +3,8 @@
  * @module
  */
 export type { Store, PartialWriter, StoredFile } from './store.ts';
-export { OpfsStore } from './opfs-store.ts';
+export { DirectoryStore } from './directory-store.ts';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { MODELS, repoKey, fileKey, refKey, manifestKey } from './layout.ts';
 export {
   downloadToStore,

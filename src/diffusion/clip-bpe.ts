@@ -57,6 +57,8 @@ async function readGzipText(url: URL): Promise<string> {
     if (!response.ok) throw new Error(`The app's CLIP vocabulary (${url.pathname}) could not be loaded: HTTP ${response.status}.`);
     bytes = new Uint8Array(await response.arrayBuffer());
   }
+  // A server that labels .gz files `Content-Encoding: gzip` has the browser unpack it already.
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Response(stream).text();
 }

@@ -1,18 +1,11 @@
-import { firstNonFinite, type Tensor } from './tensor.ts';
+import { firstNonFinite, NonFiniteError } from './nan-recovery.ts';
+import type { Tensor } from './tensor.ts';
 
 /** An RGBA image, row-major, ready for `ImageData` or a PNG encoder. */
 export interface RgbaImage {
   width: number;
   height: number;
   data: Uint8ClampedArray;
-}
-
-/** The model produced NaN or ±Infinity: the image would be silently wrong (black), so none is made. */
-export class NonFiniteError extends Error {
-  override name = 'NonFiniteError';
-  constructor(readonly stage: string, detail = '') {
-    super(`The ${stage.replace('_', ' ')} produced invalid numbers (NaN or infinity)${detail ? `: ${detail}` : ''}. No image was made from them.`);
-  }
 }
 
 /** The VAE's `[1, 3, H, W]` output in [-1, 1] → RGBA bytes: clamp(x/2 + 0.5)·255, rounded. Refuses NaN/Infinity. */

@@ -1,10 +1,12 @@
 /**
- * Pure math and model glue: tokenizers, A1111 prompt syntax, schedulers, torch-compatible noise, the Stable Diffusion pipeline and
- * the flow-matching transformer pipeline (Z-Image-Turbo). Runs in
- * Node and browsers alike, in float32; the runtime converts to whatever each model declares.
+ * Pure math and model glue: tokenizers, A1111 prompt syntax, schedulers, torch-compatible noise, repo layouts and reference
+ * configurations, the Stable Diffusion pipeline and the flow-matching transformer pipeline (Z-Image-Turbo). Runs in Node and
+ * browsers alike, in float32; the runtime converts to whatever each model declares.
  * @module
  */
-export { ClipTokenizer, type TokenizerConfig } from './clip-tokenizer.ts';
+export { ClipTokenizer, TokenizerError, type TokenizerConfig } from './clip-tokenizer.ts';
+export { bundledClipVocab, clipVocab, BUNDLED_TOKENIZER } from './clip-bpe.ts';
+export { openTokenizer, type OpenedTokenizer, type TokenizerFiles } from './tokenizer-files.ts';
 export { createNoise, seedToUint64, type Noise, type NoiseSource, type NoiseOptions, type CpuKernel, type Seed } from './noise/index.ts';
 export * from './schedulers/index.ts';
 export {
@@ -29,9 +31,37 @@ export {
   type TokenCount,
   type PreparedPrompt,
 } from './prompt/index.ts';
-export { vaeOutputToImage, imageToVaeInput, NonFiniteError, type RgbaImage } from './image.ts';
-export { firstNonFinite, onDevice, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type ModelFiles, type DeviceTensor, type Feed } from './tensor.ts';
-export { guardFinite, type Recovery } from './guard.ts';
+export { vaeOutputToImage, imageToVaeInput, type RgbaImage } from './image.ts';
+export { isGpuResident, type Tensor, type TensorData, type ValueInfo, type ModelRunner, type RunnerOptions, type Backend, type ModelFiles, type GpuResidentTensor, type Feed } from './tensor.ts';
+export { firstNonFinite, guardFinite, nanFallbacks, rememberedRecoveryMessage, NonFiniteError, type Recovery } from './nan-recovery.ts';
+export { ConfigError } from './config-checks.ts';
+export { encodeText, penultimate, type TextConditioning, type TextEncoders } from './text-encoding.ts';
+export { freeDimensionOverrides, type PinnedShape } from './free-dimensions.ts';
+export {
+  describeLayout,
+  chooseVariant,
+  variantById,
+  variantLabel,
+  COMPONENTS,
+  componentModelPath,
+  missingFiles,
+  pipelineFiles,
+  type Component,
+  type ModelVariant,
+  type RepoLayout,
+  type RepoFileInfo,
+  type RunTarget,
+} from './repo-layout.ts';
+export {
+  REFERENCE_CONFIGS,
+  architectureOf,
+  chooseReference,
+  familyOf,
+  stepsFromName,
+  type Architecture,
+  type ReferenceConfig,
+  type UnetSignature,
+} from './reference-configs.ts';
 export {
   generate,
   applyGuidance,
@@ -45,12 +75,9 @@ export {
 } from './pipelines/stable-diffusion.ts';
 export {
   loadStableDiffusion,
-  componentModelPath,
-  missingFiles,
-  pipelineFiles,
-  detectFamily,
-  COMPONENTS,
+  requireRunnable,
   FAMILY_DEFAULTS,
+  type LoadedModel,
   type RepoReader,
   type RunnerFactory,
   type ModelDefaults,

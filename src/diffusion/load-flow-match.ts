@@ -6,7 +6,7 @@
 import { ChatTokenizer } from './chat-tokenizer.ts';
 import { EmbeddingCache, reopenableComponent } from './component-handle.ts';
 import { flowMatchLayout, flowMatchMissingFiles, type FlowMatchComponent } from './flow-match-layout.ts';
-import { guardFinite } from './guard.ts';
+import { guardFinite } from './nan-recovery.ts';
 import type { LoadOptions, ModelDefaults, RepoReader } from './load.ts';
 import type { FlowMatchFamily, FlowMatchTransformerModel } from './pipelines/flow-match-transformer.ts';
 import { createScheduler } from './schedulers/index.ts';

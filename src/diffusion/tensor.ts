@@ -11,7 +11,7 @@ export interface Tensor {
  * A model's output left in GPU memory, to be fed to the next model call as it is (no copy to
  * the CPU and back). The pipeline keeps the prompt's embeddings this way for every UNet step.
  */
-export interface DeviceTensor {
+export interface GpuResidentTensor {
   readonly dims: number[];
   /** The runtime's own handle (an onnxruntime GPU tensor); only runners of the same runtime accept it. */
   readonly handle: unknown;
@@ -22,10 +22,10 @@ export interface DeviceTensor {
 }
 
 /** What a model call takes: a plain tensor, or one left in GPU memory by an earlier call. */
-export type Feed = Tensor | DeviceTensor;
+export type Feed = Tensor | GpuResidentTensor;
 
 /** True when `t` lives in GPU memory. */
-export const onDevice = (t: Feed): t is DeviceTensor => 'handle' in t;
+export const isGpuResident = (t: Feed): t is GpuResidentTensor => 'handle' in t;
 
 /** What a model declares about one input or output: its element type and shape (numbers or symbolic names). */
 export interface ValueInfo {
@@ -49,21 +49,29 @@ export interface ModelRunner {
   /**
    * Runs the model once and leaves `output` in GPU memory (other outputs are dropped), or gives
    * it as a plain tensor when it could not stay there. Only on runners opened with
-   * `outputsOnDevice` on the GPU; the caller disposes a `DeviceTensor` result.
+   * `gpuResident` on the GPU; the caller disposes a `GpuResidentTensor` result.
    */
-  runOnDevice?(feeds: Record<string, Feed>, output: string): Promise<Feed>;
+  runGpuResident?(feeds: Record<string, Feed>, output: string): Promise<Feed>;
   /** Frees the session (and its GPU memory). */
   release(): Promise<void>;
 }
 
+/** The onnxruntime-web execution provider a model runs on: `webgpu` (the GPU) or `wasm` (the CPU). */
+export type Backend = 'webgpu' | 'wasm';
+
 /** How a session is created: on which backend, with which graph optimisation. */
 export interface RunnerOptions {
-  /** `webgpu` (the GPU) or `wasm` (the CPU); the runtime's default when left out. */
-  backend?: 'webgpu' | 'wasm';
+  /** The runtime's default when left out. */
+  backend?: Backend;
   /** onnxruntime's graph optimisation level; `all` unless a recovery chose otherwise. */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-  /** Leave outputs in GPU memory so `runOnDevice` can hand them to the next model (WebGPU only; ignored on wasm). */
-  outputsOnDevice?: boolean;
+  /** Leave outputs in GPU memory so `runGpuResident` can hand them to the next model (WebGPU only; ignored on wasm). */
+  gpuResident?: boolean;
+  /**
+   * Values for symbolic input dimensions by name (onnxruntime's `freeDimensionOverrides`), so the
+   * session's shapes are fixed, as WebNN needs; see `freeDimensionOverrides()` for the names.
+   */
+  freeDimensionOverrides?: Record<string, number>;
 }
 
 /** An ONNX model file, and a way to read the external data files it names (by the location string stored in it). */
@@ -76,9 +84,3 @@ export interface ModelFiles {
 
 /** Turns a model's files into a runner; `name` is the component (`unet`, …), for messages. */
 export type RunnerFactory = (name: string, files: ModelFiles, options?: RunnerOptions) => Promise<ModelRunner>;
-
-/** Index of the first NaN or ±Infinity in `data`, or -1. */
-export function firstNonFinite(data: ArrayLike<number>): number {
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
-  return -1;
-}

@@ -1,6 +1,6 @@
 // Cache administration: what the cache panel does with the store (delete, verify, export).
 import { exportSnapshot, fileKey, inventory, manifestKey, MODELS, repoKey, verifyFiles, type ExportLayout, type Mismatch, type Store } from '../cache/index.ts';
-import { readManifest } from './ensure-model.ts';
+import { readManifest } from './manifest.ts';
 
 /** Deletes everything, a repo, one commit of it (files, manifest and the refs pointing at it), or one file. */
 export async function deleteFromCache(store: Store, target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {

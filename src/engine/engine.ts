@@ -1,22 +1,23 @@
-import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type ExportLayout, type Mismatch, type Store } from '../cache/index.ts';
+import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type Store } from '../cache/index.ts';
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, type BackendChoice } from '../runtime/index.ts';
 import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
-import { cachedManifest, ensureModel, fetchManifest, locate } from './ensure-model.ts';
+import { ensureModel, locate } from './ensure-model.ts';
+import { cachedManifest, fetchManifest, notCachedOffline } from './manifest.ts';
 import { cachedRepoReader, describeModel, filesWithSources, makeImages, openModel, type OpenModel } from './generation.ts';
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
-import { listRefs, type WhoAmI } from '../hub/index.ts';
-import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImage, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
+import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
+import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
+import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
 
 /**
- * The whole product without a UI: finds a model on the Hub, keeps it in the browser's
- * storage, and makes images with onnxruntime-web. Runs in a Web Worker (see worker.ts);
- * every method can also be called directly in any module context that has the same APIs.
+ * The whole product without a UI (see `EngineApi` for what each method does). Runs in a Web
+ * Worker (see worker.ts); it can also be used directly in any module context with the same APIs.
  */
-export class Engine {
+export class Engine implements EngineApi {
   private loaded?: Loaded;
   private controller?: AbortController;
   private readonly tokens = new TokenKeeper();
@@ -37,68 +38,50 @@ export class Engine {
     return this.storageSettings.store;
   }
 
-  /** Which backend holds the cache: `opfs`, `indexeddb` or `folder`. */
   async storage(): Promise<StorageKind> {
     await this.ready;
     return this.storageSettings.kind;
   }
 
-  /** The folder the cache is in (when it is a folder), and whether the page must ask to write it again. */
-  async storageFolder(): Promise<{ name: string; handle: FileSystemDirectoryHandle; permission: PermissionState } | undefined> {
+  async storageFolder(): Promise<CacheFolder | undefined> {
     await this.ready;
     return this.storageSettings.folder();
   }
 
-  /**
-   * Switches the cache to another backend (files already cached in the other stay there).
-   * For `folder`, pass the folder the user picked (`showDirectoryPicker({ mode: 'readwrite' })`).
-   */
   async useStorage(kind: StorageKind, folder?: FileSystemDirectoryHandle): Promise<StorageKind> {
     await this.ready;
     return this.storageSettings.use(kind, folder);
   }
 
-  /**
-   * Uses a folder the user already has (a plain model folder or a Hugging Face cache folder)
-   * in place: files found there are not downloaded. Pass a directory handle, or the files of
-   * an `<input type="file" webkitdirectory>`. Returns the names of the folders in use.
-   */
-  useLocalFolder(folder: FileSystemDirectoryHandle | File[]): string[] {
+  async useLocalFolder(folder: FileSystemDirectoryHandle | File[]): Promise<string[]> {
     const dir = Array.isArray(folder) ? filesDir(folder) : handleDir(folder);
     this.local = [...this.local.filter((l) => l.name !== dir.name), new LocalModelFolder(dir)];
     this.loaded = undefined;
     return this.localFolders();
   }
 
-  /** Stops using local folders (nothing in them is touched). */
-  forgetLocalFolders(): string[] {
+  async forgetLocalFolders(): Promise<string[]> {
     this.local = [];
     return [];
   }
 
+  /** The names of the folders given to `useLocalFolder`. */
   localFolders(): string[] {
     return this.local.map((l) => l.name);
   }
 
-  /**
-   * Checks a Hugging Face token with the Hub (`whoami-v2`) and, if it is valid, uses it for
-   * that Hub from now on. It is written to this device (IndexedDB) only when `remember` is true.
-   */
   signIn(hubUrl: string, token: string, remember: boolean): Promise<WhoAmI> {
     return this.tokens.signIn(hubUrl, token.trim(), remember, this.fetch);
   }
 
-  /** Forgets the token for this Hub, in memory and on this device. */
   forgetToken(hubUrl: string): Promise<void> {
     return this.tokens.forget(hubUrl);
   }
 
-  /** Who is signed in to this Hub, and whether the token is remembered on this device. */
-  account(hubUrl: string): Promise<{ who: WhoAmI; remembered: boolean } | undefined> {
+  account(hubUrl: string): Promise<Account | undefined> {
     return this.tokens.current(hubUrl);
   }
 
-  /** Every request the engine has made on this device, oldest first. */
   networkLog(): Promise<NetworkEntry[]> {
     return this.network.all();
   }
@@ -107,37 +90,23 @@ export class Engine {
     return this.network.clear();
   }
 
-  /**
-   * What the model is (license, gated, size) before anything is downloaded: from the cache
-   * when this revision was seen before (no request), else from the Hub's API.
-   */
   async inspect(source: ModelSource): Promise<ModelCard> {
     const revision = source.revision || 'main';
     await this.ready;
     const cached = await cachedManifest(this.store, source.model, revision);
-    if (!cached && source.offline) throw new Error(`Offline mode: ${source.model}@${revision} is not in the cache.`);
+    if (!cached && source.offline) throw notCachedOffline(source.model, revision);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
     const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
     return {
       model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
-      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: `${source.hubUrl.replace(/\/+$/, '')}/${m.repo}`,
+      totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
     };
   }
 
-  /**
-   * Makes sure the model is cached (downloading only what is missing) and its sessions are
-   * open. Cheap when it already is.
-   */
   async prepare(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel> {
     return this.withSignal((signal) => this.load(source, onEvent, signal)).then((l) => l.prepared);
   }
 
-  /**
-   * Gets a cached model ready before anyone asks for an image: opens its sessions from the
-   * cache (no network request) and makes one throw-away image at the model's defaults, so
-   * the GPU's shaders are compiled. Resolves with undefined, doing nothing, when the model
-   * is not complete in the cache.
-   */
   async warmUp(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<PreparedModel | undefined> {
     await this.ready;
     const cached = await cachedManifest(this.store, source.model, source.revision || 'main');
@@ -155,10 +124,6 @@ export class Engine {
     });
   }
 
-  /**
-   * Makes sure every file of the model is complete in the cache, downloading only what is
-   * missing, without opening sessions. Resolves with what was done.
-   */
   async download(source: ModelSource, onEvent: (e: EngineEvent) => void = () => {}): Promise<DownloadedModel> {
     return this.withSignal(async (signal) => {
       const { manifest, offline, downloadedBytes, sources } = await this.ensure(source, onEvent, signal);
@@ -166,15 +131,11 @@ export class Engine {
     });
   }
 
-  /**
-   * Makes one image or a batch; prepares the model first when needed. Settings left out take
-   * the model's defaults (SD-Turbo: 1 step, no guidance; SD: 25 steps at 7.5; LCM: 4 steps at 8).
-   */
   async generate(
     source: ModelSource,
     options: GenerateOptions,
     onEvent: (e: EngineEvent) => void = () => {},
-  ): Promise<GeneratedImage> {
+  ): Promise<GeneratedImages> {
     return this.withSignal(async (signal) => {
       const t0 = performance.now();
       const loaded = await this.load(source, onEvent, signal);
@@ -187,17 +148,12 @@ export class Engine {
     });
   }
 
-  /** Every cached repo, revision and file, with sizes and dates. */
   async cacheContents(): Promise<CachedRepo[]> {
     await this.ready;
     return inventory(this.store);
   }
 
-  /**
-   * Deletes a whole repo, one commit of it (its files, manifest and the refs pointing at it),
-   * or one file, from the cache.
-   */
-  async deleteFromCache(target: { repo?: string; commit?: string; path?: string } = {}): Promise<void> {
+  async deleteFromCache(target: CacheTarget = {}): Promise<void> {
     await this.ready;
     // The open model's sessions hold what was read from these files: close them first.
     const open = this.loaded?.prepared;
@@ -205,28 +161,21 @@ export class Engine {
     return deleteFromCache(this.store, target);
   }
 
-  /**
-   * Re-hashes every cached file of a repo against the Hub's ids (sha256 for LFS files, git blob
-   * id otherwise), like `hf cache verify`. Needs no network: the ids are in the cached manifests.
-   */
-  async verify(repo: string): Promise<{ checked: number; mismatches: (Mismatch & { commit: string })[] }> {
+  async verify(repo: string): Promise<VerifyReport> {
     await this.ready;
     return verifyRepo(this.store, repo);
   }
 
-  /** Writes a cached commit into a folder the user chose, as a plain folder or in the Hugging Face cache layout. */
-  async exportModel(p: { repo: string; commit: string; layout: ExportLayout; target: FileSystemDirectoryHandle }): Promise<{ written: string[] }> {
+  async exportModel(p: ExportRequest): Promise<{ written: string[] }> {
     await this.ready;
     return exportCommit(this.store, p);
   }
 
-  /** Which backend images will be made on, and why not WebGPU when it is not. */
   async backend(prefer: ModelSource['backend'] = 'auto'): Promise<BackendChoice> {
     return chooseBackend(prefer);
   }
 
-  /** Stops the download or generation under way; it rejects with an AbortError. */
-  cancel(): void {
+  async cancel(): Promise<void> {
     this.controller?.abort(new DOMException('Cancelled', 'AbortError'));
   }
 

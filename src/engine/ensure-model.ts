@@ -1,23 +1,17 @@
-import { downloadToStore, fileKey, manifestKey, refKey, type LocalModelFolder, type Store } from '../cache/index.ts';
-import { missingFiles, pipelineFiles } from '../diffusion/index.ts';
-import {
-  GatedRepoError, HubUnreachableError, modelInfo, openDownload, retryDelay, withRetry, type HubOptions, type RepoFile, type WhoAmI,
-} from '../hub/index.ts';
+// Making a model's files complete in the store: which files are where (cache, the user's
+// folders, missing), then the missing ones downloaded two at a time, one writer per file across
+// tabs. The parts it uses: manifest.ts (what the Hub lists), room.ts (quota), file-lock.ts
+// (Web Locks), gated-access.ts (what a gated repo's error says), cache/download-to-store.ts (one
+// file's bytes, resumed and verified).
+import { downloadToStore, fileKey, type LocalModelFolder, type Store } from '../cache/index.ts';
+import { HubUnreachableError, openDownload, retryDelay, type HubOptions, type RepoFile, type WhoAmI } from '../hub/index.ts';
+import { withFileLock } from './file-lock.ts';
+import { explainAccess } from './gated-access.ts';
+import { cachedManifest, fetchManifest, notCachedOffline, saveManifest, type Manifest } from './manifest.ts';
+import { checkRoom, roomError } from './room.ts';
 import type { FileProgress } from './types.ts';
 
-/** What the Hub said about one commit of a repo, kept beside its files in the cache. */
-export interface Manifest {
-  repo: string;
-  commit: string;
-  license?: string;
-  gated: false | 'auto' | 'manual';
-  private?: boolean;
-  /** When the Hub listed these files (ms since epoch). */
-  listedAt: number;
-  /** The files the pipeline uses. */
-  files: RepoFile[];
-}
-
+/** What `ensureModel` did: the manifest, where each file comes from, and what it downloaded. */
 export interface EnsureResult {
   manifest: Manifest;
   offline: boolean;
@@ -31,27 +25,6 @@ export interface EnsureResult {
 type Hub = HubOptions & { who?: WhoAmI };
 
 const PARALLEL_DOWNLOADS = 2;
-
-/** Resolves the revision with the Hub's API: one request (retried on 429 and 5xx). */
-export async function fetchManifest(hub: Hub, repo: string, revision: string, signal?: AbortSignal): Promise<Manifest> {
-  // An unreachable Hub is not worth waiting for: the caller falls back to the cache at once.
-  const info = await withRetry(() => modelInfo({ ...hub, repo, revision }), {
-    signal,
-    delay: (err, attempt) => (err instanceof HubUnreachableError ? undefined : retryDelay(err, attempt)),
-  });
-  const missing = missingFiles(info.files.map((f) => f.path));
-  if (missing.length) throw new Error(`${repo}@${revision} is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
-  const wanted = new Set(pipelineFiles(info.files.map((f) => f.path)));
-  return {
-    repo: info.id ?? repo,
-    commit: info.sha,
-    license: info.license,
-    gated: info.gated,
-    private: info.private,
-    listedAt: Date.now(),
-    files: info.files.filter((f) => wanted.has(f.path)),
-  };
-}
 
 /**
  * Makes every file the pipeline needs from `repo@revision` complete in the store.
@@ -80,7 +53,7 @@ export async function ensureModel(p: {
   };
   if (p.offline) {
     const cached = await fromCache();
-    if (!cached) throw new Error(`Offline mode: ${repo}@${revision} is not in the cache. Turn offline mode off to download it.`);
+    if (!cached) throw notCachedOffline(repo, revision);
     return cached;
   }
   let manifest: Manifest;
@@ -92,8 +65,7 @@ export async function ensureModel(p: {
     if (!cached) throw new HubUnreachableError(`${err.message} ${repo}@${revision} is not in the cache yet, so it cannot be used offline.`, 0, undefined, err.url);
     return cached;
   }
-  await store.writeText(manifestKey(repo, manifest.commit), JSON.stringify(manifest, null, 2));
-  await store.writeText(refKey(repo, revision), manifest.commit);
+  await saveManifest(store, repo, revision, manifest);
 
   const found = await locate(store, manifest, p.local ?? []);
   const progress: (FileProgress & { sha256?: string })[] = found.missing.map((f) => ({ path: f.path, loaded: 0, total: f.size, sha256: f.sha256, done: false }));
@@ -108,9 +80,8 @@ export async function ensureModel(p: {
     for (let file = queue.shift(); file; file = queue.shift()) {
       const f = file;
       const key = fileKey(repo, manifest.commit, f.path);
-      // One writer per file across tabs: a second tab waits here, then finds the file complete.
       await withFileLock(key, p.signal, async () => {
-        if ((await store.get(key))?.size === f.total) return;
+        if ((await store.get(key))?.size === f.total) return; // another tab finished it meanwhile
         const report = await downloadToStore(
           store,
           { key, size: f.total, sha256: f.sha256 },
@@ -138,8 +109,6 @@ export async function ensureModel(p: {
   return { manifest, offline: false, downloadedBytes, localFiles: found.localFiles, sources: found.sources };
 }
 
-const browserEstimate = () => globalThis.navigator?.storage?.estimate?.() ?? Promise.resolve({} as StorageEstimate);
-
 /** Which files are complete in the store, which a local folder has, and which are missing. */
 export async function locate(store: Store, manifest: Manifest, local: LocalModelFolder[]) {
   const localFiles = new Map<string, File>();
@@ -162,76 +131,4 @@ export async function locate(store: Store, manifest: Manifest, local: LocalModel
     missing.push(f);
   }
   return { localFiles, sources, missing };
-}
-
-/** Refuses to start a download that cannot fit in what the browser allows this site. */
-export async function checkRoom(needed: number, estimateFn: () => Promise<StorageEstimate> = browserEstimate): Promise<void> {
-  const estimate = await estimateFn().catch(() => undefined);
-  if (!estimate?.quota || needed <= 0) return;
-  const free = estimate.quota - (estimate.usage ?? 0);
-  if (needed > free) throw await roomError(needed, undefined, estimate);
-}
-
-async function roomError(needed: number, path?: string, estimate?: StorageEstimate): Promise<QuotaError> {
-  const e = estimate ?? (await browserEstimate().catch(() => undefined));
-  const free = Math.max(0, (e?.quota ?? 0) - (e?.usage ?? 0));
-  if (path && free > needed) {
-    // The write was refused although the browser reports room: its figure is not the real limit.
-    // Chromium reports usage + 10 GiB everywhere (so private windows cannot be told apart), while
-    // a private window keeps storage in memory with a much smaller real limit; a full disk too.
-    return new QuotaError(
-      `The browser refused to store more of ${path} after this site had stored ${mb(e?.usage ?? 0)}, although it reports ${mb(free)} free: ` +
-        `the real limit is lower than the browser says. Private (incognito) windows keep storage in memory with a far smaller limit, ` +
-        `and the disk itself may be full. Open the app in a normal window, or free disk space, then try again; what was already downloaded is kept (${mb(needed)} still to go).`,
-      needed,
-      free,
-      true,
-    );
-  }
-  const where = path ? `The browser ran out of room for this site while writing ${path}` : 'Not enough room to download this model';
-  return new QuotaError(
-    `${where}: it needs ${mb(needed)} more and ${mb(free)} is free for this site. ` +
-      'Delete models you no longer use in the cache panel, or free disk space, then try again; what was already downloaded is kept.',
-    needed,
-    free,
-  );
-}
-
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-
-/** Not enough room: bytes still needed, bytes the browser reports free, and whether that report proved wrong (a write was refused anyway). */
-export class QuotaError extends Error {
-  override name = 'QuotaError';
-  constructor(message: string, readonly needed: number, readonly free: number, readonly reportedRoomWasWrong = false) {
-    super(message);
-  }
-}
-
-/** Runs `fn` holding the Web Lock for one cache key (shared by every tab and worker of the origin). */
-async function withFileLock(key: string, signal: AbortSignal | undefined, fn: () => Promise<void>): Promise<void> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks) return fn();
-  await locks.request(`diffusion-studio:${key}`, { signal }, fn);
-}
-
-/** Gated-repo errors in words that say what to do next. */
-function explainAccess(err: unknown, hub: Hub, repo: string): unknown {
-  if (!(err instanceof GatedRepoError)) return err;
-  const page = `${(hub.hubUrl ?? 'https://huggingface.co').replace(/\/+$/, '')}/${repo}`;
-  const message = hub.accessToken
-    ? `Your account ${hub.who ? `${hub.who.name} ` : ''}has not been granted access: visit ${page} and accept the license.`
-    : `This model is gated: paste your Hugging Face token (after accepting the license at ${page}).`;
-  return new GatedRepoError(message, err.status, err.code, err.url);
-}
-
-/** The manifest of the commit `revision` last resolved to, if this device has seen it. */
-export async function cachedManifest(store: Store, repo: string, revision: string): Promise<Manifest | undefined> {
-  const commit = /^[0-9a-f]{40}$/.test(revision) ? revision : await store.readText(refKey(repo, revision));
-  return commit ? readManifest(store, repo, commit) : undefined;
-}
-
-/** What the Hub said about one cached commit's files. */
-export async function readManifest(store: Store, repo: string, commit: string): Promise<Manifest | undefined> {
-  const text = await store.readText(manifestKey(repo, commit));
-  return text ? (JSON.parse(text) as Manifest) : undefined;
 }

@@ -1,10 +1,12 @@
-// Generation: opening a cached model's sessions (with remembered recoveries) and making images.
-import { generate, loadStableDiffusion, SAMPLERS, type ModelDescription, type RepoReader, type RunnerOptions, type StableDiffusionModel } from '../diffusion/index.ts';
+// Generation: opening a cached model's sessions (with remembered NaN recoveries, see
+// nan-recovery-memory.ts) and making images.
+import { generate, loadStableDiffusion, SAMPLERS, type ModelDescription, type RepoReader, type StableDiffusionModel } from '../diffusion/index.ts';
 import { fileKey, type Store } from '../cache/index.ts';
 import { createRuntime, type Backend } from '../runtime/index.ts';
-import type { EnsureResult, Manifest } from './ensure-model.ts';
-import { loadRecoveries, rememberRecovery } from './recoveries.ts';
-import type { EngineEvent, GeneratedImage, GenerateOptions, PreparedModel } from './types.ts';
+import type { EnsureResult } from './ensure-model.ts';
+import type { Manifest } from './manifest.ts';
+import { nanRecovery } from './nan-recovery-memory.ts';
+import type { EngineEvent, GeneratedImages, GenerateOptions, PreparedModel } from './types.ts';
 
 /** A model with its sessions open. */
 export interface OpenModel {
@@ -18,13 +20,6 @@ export interface OpenModel {
   close(): void;
 }
 
-/** What to try, in order, when a stage gives NaN/Infinity on this backend. */
-function fallbacksFor(backend: Backend): RunnerOptions[] {
-  return backend === 'webgpu'
-    ? [{ backend: 'webgpu', graphOptimizationLevel: 'disabled' }, { backend: 'wasm' }]
-    : [{ backend: 'wasm', graphOptimizationLevel: 'disabled' }];
-}
-
 /** Opens every component of a model on the chosen backend, one at a time. */
 export async function openModel(
   key: string,
@@ -35,21 +30,13 @@ export async function openModel(
 ): Promise<OpenModel> {
   const runtime = await createRuntime(prefer);
   try {
-    const memoryKey = `${key}/${runtime.backend}`;
-    const overrides = await loadRecoveries(memoryKey);
-    const recoveries = Object.keys(overrides).map((c) => `${c.replace('_', ' ')}: using settings remembered from an earlier NaN recovery`);
+    const nan = await nanRecovery(key, runtime.backend, onEvent);
     const model = await loadStableDiffusion(reader, runtime.createRunner, {
-      overrides,
-      outputsOnDevice: gpuResident,
-      fallbacks: fallbacksFor(runtime.backend),
+      ...nan.options,
+      gpuResident,
       onComponent: (c) => onEvent({ kind: 'status', message: `Loading ${c.replace('_', ' ')} on ${runtime.backend}…` }),
-      onRecovered: (r) => {
-        recoveries.push(r.message);
-        onEvent({ kind: 'notice', message: r.message });
-        void rememberRecovery(memoryKey, r.component, r.options);
-      },
     });
-    return { key, backend: runtime.backend, fallbackReason: runtime.fallbackReason, model, recoveries, close: runtime.close };
+    return { key, backend: runtime.backend, fallbackReason: runtime.fallbackReason, model, recoveries: nan.recoveries, close: runtime.close };
   } catch (err) {
     runtime.close();
     throw err;
@@ -84,7 +71,7 @@ export async function makeImages(
   options: GenerateOptions,
   onEvent: (e: EngineEvent) => void,
   signal: AbortSignal,
-): Promise<Omit<GeneratedImage, 'model' | 'timings'> & { timings: Record<string, number> }> {
+): Promise<Omit<GeneratedImages, 'model' | 'timings'> & { timings: Record<string, number> }> {
   const req = resolveOptions(open.model.description, options);
   // The page draws a live preview from the latents; copying them across at most every
   // PREVIEW_MS (and always after the last step) keeps fast models from flooding the page.
@@ -103,15 +90,13 @@ export async function makeImages(
   );
   return {
     images: result.images,
-    image: result.images[0].image,
-    seed: result.images[0].seed,
     steps: result.steps,
     guidanceScale: req.guidanceScale,
     sampler: req.sampler ?? String(open.model.description.schedulerConfig._class_name),
     width: result.images[0].image.width,
     height: result.images[0].image.height,
     backend: open.backend,
-    onDevice: result.onDevice,
+    gpuResidentInputs: result.gpuResidentInputs,
     timings: { ...result.timings },
   };
 }
@@ -127,7 +112,8 @@ export function cachedRepoReader(store: Store, manifest: Manifest, localFiles: M
     files: manifest.files.map((f) => f.path),
     readText: async (path) => (await get(path)).text(),
     readBytes: async (path) => new Uint8Array(await (await get(path)).arrayBuffer()),
-    // External data goes to onnxruntime as the stored Blob: no copy in JavaScript, no 2 GB ArrayBuffer limit.
+    // The stored Blob, not its bytes: the runtime streams it into one buffer of its own (or hands
+    // onnxruntime an object URL when no buffer that large can be made), see runtime/session.ts.
     readData: (path) => get(path),
   };
 }
@@ -153,7 +139,6 @@ export function describeModel(open: OpenModel, manifest: Manifest, ensured: Ensu
     gated: manifest.gated,
     family: d.family,
     defaults: d.defaults,
-    defaultSize: d.defaults.size,
     scheduler: String(d.schedulerConfig._class_name),
     predictionType: d.predictionType,
     img2img: d.img2img,

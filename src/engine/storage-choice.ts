@@ -1,5 +1,5 @@
 import { createStore, get, set } from 'idb-keyval';
-import { IdbStore, OpfsStore, type Store } from '../cache/index.ts';
+import { DirectoryStore, IdbStore, type Store } from '../cache/index.ts';
 
 /** Where the cache lives: OPFS, IndexedDB, or a folder on the user's disk. */
 export type StorageKind = 'opfs' | 'indexeddb' | 'folder';
@@ -17,7 +17,7 @@ export async function loadStorageChoice(): Promise<StorageChoice> {
   const saved = await get<StorageKind>('storage', settings()).catch(() => undefined);
   const folder = await get<FileSystemDirectoryHandle>('storage-folder', settings()).catch(() => undefined);
   if (saved === 'folder' && folder) return { kind: 'folder', folder };
-  return { kind: saved === 'indexeddb' || !OpfsStore.isAvailable() ? 'indexeddb' : 'opfs' };
+  return { kind: saved === 'indexeddb' || !DirectoryStore.isOpfsAvailable() ? 'indexeddb' : 'opfs' };
 }
 
 export async function saveStorageChoice(choice: StorageChoice): Promise<void> {
@@ -26,8 +26,8 @@ export async function saveStorageChoice(choice: StorageChoice): Promise<void> {
 }
 
 export function makeStore(choice: StorageChoice): Store {
-  if (choice.kind === 'folder' && choice.folder) return new OpfsStore(Promise.resolve(choice.folder), 'folder');
-  return choice.kind === 'opfs' && OpfsStore.isAvailable() ? new OpfsStore() : new IdbStore();
+  if (choice.kind === 'folder' && choice.folder) return new DirectoryStore(Promise.resolve(choice.folder), 'folder');
+  return choice.kind === 'opfs' && DirectoryStore.isOpfsAvailable() ? DirectoryStore.opfs() : new IdbStore();
 }
 
 /** Whether the page must ask (with a click) before the folder can be written again. */

@@ -1,10 +1,10 @@
 import type { Family, ModelDefaults, RgbaImage, Stage } from '../diffusion/index.ts';
-import type { Backend } from '../runtime/session.ts';
-export type { BackendChoice } from '../runtime/backend.ts';
+import type { Backend } from '../runtime/index.ts';
+export type { Backend, BackendChoice } from '../runtime/index.ts';
 export type { NetworkEntry } from './network-log.ts';
 export type { StorageKind } from './storage-choice.ts';
-export type { CachedRepo, CachedRevision, CachedFile } from '../cache/inventory.ts';
-export type { WhoAmI } from '../hub/whoami.ts';
+export type { CachedRepo, CachedRevision, CachedFile } from '../cache/index.ts';
+export type { WhoAmI } from '../hub/index.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {
@@ -95,8 +95,6 @@ export interface PreparedModel extends DownloadedModel {
   family: Family;
   /** Steps, guidance and image size the model is made for. */
   defaults: ModelDefaults;
-  /** Image size the model was made for, in pixels. */
-  defaultSize: number;
   /** The scheduler class the repo ships (`PNDMScheduler`, …). */
   scheduler: string;
   /** `epsilon` or `v_prediction`. */
@@ -133,13 +131,10 @@ export interface GenerateOptions {
   strength?: number;
 }
 
-/** The generated images, with the settings actually used (after defaults and clamping) and how long it took. */
-export interface GeneratedImage {
-  /** Every image of the batch, with its seed. */
+/** The generated images (one, or a batch), with the settings actually used (after defaults and clamping) and how long it took. */
+export interface GeneratedImages {
+  /** Every image of the batch, with its seed: `images[0]` is the first. */
   images: { image: RgbaImage; seed: number }[];
-  /** The first image and its seed. */
-  image: RgbaImage;
-  seed: number;
   /** Steps run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
   guidanceScale: number;
@@ -153,7 +148,7 @@ export interface GeneratedImage {
    * (`encoder_hidden_states` on WebGPU). The UNet's output is read back at every step: the
    * sampler runs in JavaScript.
    */
-  onDevice: string[];
+  gpuResidentInputs: string[];
   /** The model that made it (commit, files, whether the cached copy was used offline). */
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */

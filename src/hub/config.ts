@@ -11,25 +11,17 @@ export interface HubOptions {
 /** The Hub used when `HubOptions.hubUrl` is not given. */
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
+/** The Hub's base URL without a trailing `/` (`DEFAULT_HUB_URL` when none is given). */
 export function hubUrlOf(opts: HubOptions): string {
   return (opts.hubUrl ?? DEFAULT_HUB_URL).replace(/\/+$/, '');
 }
 
-/**
- * The Authorization header, only for requests to the Hub's own origin. Downloads that the
- * Hub redirects to its CDN are followed by the browser, which drops the header on a
- * cross-origin redirect; we never attach it to another origin ourselves.
- */
-export function authHeaders(url: string, opts: HubOptions): Record<string, string> {
-  if (!opts.accessToken) return {};
-  return new URL(url).origin === new URL(hubUrlOf(opts)).origin ? { Authorization: `Bearer ${opts.accessToken}` } : {};
+/** A model's page on the Hub (license, access requests): `<hub>/<org>/<name>`. */
+export function modelPageUrl(opts: HubOptions, repo: string): string {
+  return `${hubUrlOf(opts)}/${encodePath(repo)}`;
 }
 
-/** Encodes a repo id's parts but keeps the `/` between owner and name. */
-export function encodeRepo(repo: string): string {
-  return repo.split('/').map(encodeURIComponent).join('/');
-}
-
+/** Encodes each `/`-separated part of a repo id or a path in a repo, keeping the `/`s. */
 export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }

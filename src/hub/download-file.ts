@@ -1,10 +1,15 @@
-import { encodePath, encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { encodePath, hubUrlOf, type HubOptions } from './config.ts';
 import { HubApiError } from './errors.ts';
+import { checkRepoId, checkRepoPath, checkRevision } from './repo-id.ts';
 import { hubFetch } from './request.ts';
 
-/** The `resolve` URL of a file; pass a commit, not a branch, so every byte comes from one snapshot. */
+/**
+ * The `resolve` URL of a file; pass a commit, not a branch, so every byte comes from one snapshot.
+ * Throws InvalidRepoIdError for a repo id, revision or path the Hub would not accept.
+ */
 export function fileUrl(params: { repo: string; revision: string; path: string } & HubOptions): string {
-  return `${hubUrlOf(params)}/${encodeRepo(params.repo)}/resolve/${encodeURIComponent(params.revision)}/${encodePath(params.path)}`;
+  const [repo, revision, path] = [checkRepoId(params.repo), checkRevision(params.revision), checkRepoPath(params.path)];
+  return `${hubUrlOf(params)}/${encodePath(repo)}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`;
 }
 
 /**

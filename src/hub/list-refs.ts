@@ -1,4 +1,5 @@
-import { encodeRepo, hubUrlOf, type HubOptions } from './config.ts';
+import { encodePath, hubUrlOf, type HubOptions } from './config.ts';
+import { checkRepoId } from './repo-id.ts';
 import { hubFetch } from './request.ts';
 
 /** A branch or tag of a repo and the commit it points to. */
@@ -11,7 +12,7 @@ export interface RepoRef {
 
 /** The repo's branches and tags, from `GET /api/models/{repo}/refs`. */
 export async function listRefs(params: { repo: string } & HubOptions): Promise<{ branches: RepoRef[]; tags: RepoRef[] }> {
-  const url = `${hubUrlOf(params)}/api/models/${encodeRepo(params.repo)}/refs`;
+  const url = `${hubUrlOf(params)}/api/models/${encodePath(checkRepoId(params.repo))}/refs`;
   const body = await (await hubFetch(url, params, params.repo)).json();
   return { branches: body.branches ?? [], tags: body.tags ?? [] };
 }

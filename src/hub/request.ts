@@ -1,5 +1,15 @@
-import { authHeaders, type HubOptions } from './config.ts';
+import { hubUrlOf, type HubOptions } from './config.ts';
 import { HubUnreachableError, toHubError } from './errors.ts';
+
+/**
+ * The Authorization header, only for requests to the Hub's own origin. Downloads that the
+ * Hub redirects to its CDN are followed by the browser, which drops the header on a
+ * cross-origin redirect; we never attach it to another origin ourselves.
+ */
+export function authHeaders(url: string, opts: HubOptions): Record<string, string> {
+  if (!opts.accessToken) return {};
+  return new URL(url).origin === new URL(hubUrlOf(opts)).origin ? { Authorization: `Bearer ${opts.accessToken}` } : {};
+}
 
 /**
  * One request to the Hub: adds auth for the Hub's origin, turns network failures into

@@ -5,7 +5,7 @@
 // The stored file stays exactly as the Hub serves it; only the small graph is rebuilt in memory.
 // Field numbers are those of onnx/onnx.proto; fields are decoded by onnx-info.ts's fieldAt.
 
-import { fieldAt, type Field } from './onnx-info.ts';
+import { fieldAt, OnnxFormatError, type Field } from './onnx-info.ts';
 
 /** A model file: bytes in memory or a stored Blob/File, read in slices. */
 export type ModelSource = Uint8Array | Blob;
@@ -49,7 +49,7 @@ class Reader {
 /** The fields of the message in [start, end), read through the window a header at a time; values are skipped. */
 async function* fields(r: Reader, start: number, end: number): AsyncGenerator<Field> {
   for (let pos = start; pos < end; ) {
-    // A key and a length are at most 15 bytes (5 + 10 of varint).
+    // A key and a length are at most 20 bytes (two varints of at most 10).
     const f = fieldAt(await r.bytes(pos, Math.min(20, end - pos)), pos, pos, end);
     yield f;
     pos = f.end;
@@ -149,6 +149,6 @@ export async function externalizeInitializers(file: ModelSource, location: strin
       model.message(GRAPH, await graph(f));
     } else await copy(model, f);
   }
-  if (!sawGraph) throw new Error('not an ONNX model: it has no graph');
+  if (!sawGraph) throw new OnnxFormatError('not an ONNX model: it has no graph');
   return { model: model.bytes(), externalBytes };
 }

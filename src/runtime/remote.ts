@@ -2,10 +2,11 @@
 // each call there. One worker per opened model; `close()` ends it, and with it every byte
 // onnxruntime held (its WebAssembly heap, its GPU device).
 import { proxy, releaseProxy, wrap } from 'comlink';
-import { onDevice, type Feed, type ModelRunner, type RunnerFactory } from '../diffusion/index.ts';
+import { isGpuResident, type Feed, type ModelRunner, type RunnerFactory } from '../diffusion/index.ts';
 import type { BackendChoice } from './backend.ts';
 import type { SessionApi, WireFeed } from './session-worker.ts';
-import { Float16UnsupportedError, ModelTooLargeError, type Backend } from './session.ts';
+import { installErrorTransfer } from './errors.ts';
+import type { Backend } from './session.ts';
 
 /** The backend chosen, a factory of sessions on it, and a way to end them all at once. */
 export interface Runtime extends BackendChoice {
@@ -14,19 +15,12 @@ export interface Runtime extends BackendChoice {
   close(): void;
 }
 
-/** Errors keep their class across the worker boundary, so the engine can tell them apart. */
-function revive(err: unknown): never {
-  const e = err as Error & Record<string, any>;
-  if (e?.name === 'Float16UnsupportedError') throw Object.assign(new Float16UnsupportedError(e.component), { message: e.message });
-  if (e?.name === 'ModelTooLargeError') throw Object.assign(new ModelTooLargeError(e.component, e.bytes, ''), { message: e.message });
-  throw err;
-}
-
 const toWire = (feeds: Record<string, Feed>): Record<string, WireFeed> =>
-  Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, onDevice(f) ? { deviceId: f.handle as number, dims: f.dims } : f]));
+  Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, isGpuResident(f) ? { residentId: f.handle as number, dims: f.dims } : f]));
 
 /** Starts onnxruntime's worker, picks WebGPU or wasm there, and returns a factory of sessions on it. */
 export async function createRuntime(prefer: Backend | 'auto' = 'auto'): Promise<Runtime> {
+  installErrorTransfer(); // its errors arrive as instances of their class (Float16UnsupportedError, …)
   const worker = new Worker(new URL('./session-worker.ts', import.meta.url), { type: 'module', name: 'onnxruntime' });
   const api = wrap<SessionApi>(worker);
   const close = () => {
@@ -41,19 +35,19 @@ export async function createRuntime(prefer: Backend | 'auto' = 'auto'): Promise<
     throw err;
   }
   const createRunner: RunnerFactory = async (name, files, options) => {
-    const opened = await api.open(name, files.model, proxy(files.readExternal), options).catch(revive);
+    const opened = await api.open(name, files.model, proxy(files.readExternal), options);
     const runner: ModelRunner = {
       inputs: opened.inputs,
       outputs: opened.outputs,
       run: (feeds) => api.run(opened.id, toWire(feeds)),
       release: () => api.release(opened.id),
     };
-    if (opened.onDevice) {
-      runner.runOnDevice = async (feeds, output) => {
-        const out = await api.runOnDevice(opened.id, toWire(feeds), output);
+    if (opened.gpuResident) {
+      runner.runGpuResident = async (feeds, output) => {
+        const out = await api.runGpuResident(opened.id, toWire(feeds), output);
         if ('tensor' in out) return out.tensor;
-        const { deviceId, dims } = out;
-        return { dims, handle: deviceId, read: () => api.read(deviceId), dispose: () => void api.dispose(deviceId) };
+        const { residentId, dims } = out;
+        return { dims, handle: residentId, read: () => api.read(residentId), dispose: () => void api.dispose(residentId) };
       };
     }
     return runner;

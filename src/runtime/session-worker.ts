@@ -4,29 +4,29 @@
 // Sessions live here; the engine holds runners that forward each call (see remote.ts).
 import { expose, releaseProxy, transfer } from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
-import { onDevice, type DeviceTensor, type ModelRunner, type RunnerOptions, type Tensor } from '../diffusion/index.ts';
+import { isGpuResident, type GpuResidentTensor, type ModelRunner, type RunnerOptions, type Tensor } from '../diffusion/index.ts';
 import { chooseBackend } from './backend.ts';
-import { sendErrorDetails } from './error-details.ts';
+import { installErrorTransfer } from './errors.ts';
 import { runnerFactory, type Backend, type Ort } from './session.ts';
 
 // Threads need cross-origin isolation (SharedArrayBuffer); without it one thread, and no warning spam.
 ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
 
 /** A tensor as it crosses to this worker: plain, or the id of one kept here in GPU memory. */
-export type WireFeed = Tensor | { deviceId: number; dims: number[] };
+export type WireFeed = Tensor | { residentId: number; dims: number[] };
 
 const runners = new Map<number, ModelRunner>();
-const onGpu = new Map<number, DeviceTensor>();
+const resident = new Map<number, GpuResidentTensor>();
 let nextId = 1;
 let createRunner = runnerFactory(ort as unknown as Ort, 'wasm');
 
 function resolve(feeds: Record<string, WireFeed>) {
-  const out: Record<string, Tensor | DeviceTensor> = {};
+  const out: Record<string, Tensor | GpuResidentTensor> = {};
   for (const [name, f] of Object.entries(feeds)) {
-    if (!('deviceId' in f)) out[name] = f;
+    if (!('residentId' in f)) out[name] = f;
     else {
-      const t = onGpu.get(f.deviceId);
-      if (!t) throw new Error(`GPU tensor ${f.deviceId} was already freed.`);
+      const t = resident.get(f.residentId);
+      if (!t) throw new Error(`GPU tensor ${f.residentId} was already freed.`);
       out[name] = t;
     }
   }
@@ -53,7 +53,7 @@ const api = {
       const r = await createRunner(name, { model, readExternal }, options);
       const id = nextId++;
       runners.set(id, r);
-      return { id, inputs: r.inputs, outputs: r.outputs, onDevice: !!r.runOnDevice };
+      return { id, inputs: r.inputs, outputs: r.outputs, gpuResident: !!r.runGpuResident };
     } finally {
       (readExternal as { [releaseProxy]?: () => void })[releaseProxy]?.();
     }
@@ -62,20 +62,20 @@ const api = {
     const out = await runner(id).run(resolve(feeds));
     return transfer(out, buffers(Object.values(out)));
   },
-  async runOnDevice(id: number, feeds: Record<string, WireFeed>, output: string): Promise<{ tensor: Tensor } | { deviceId: number; dims: number[] }> {
-    const t = await runner(id).runOnDevice!(resolve(feeds), output);
-    if (!onDevice(t)) return transfer({ tensor: t }, buffers([t]));
-    const deviceId = nextId++;
-    onGpu.set(deviceId, t);
-    return { deviceId, dims: t.dims };
+  async runGpuResident(id: number, feeds: Record<string, WireFeed>, output: string): Promise<{ tensor: Tensor } | { residentId: number; dims: number[] }> {
+    const t = await runner(id).runGpuResident!(resolve(feeds), output);
+    if (!isGpuResident(t)) return transfer({ tensor: t }, buffers([t]));
+    const residentId = nextId++;
+    resident.set(residentId, t);
+    return { residentId, dims: t.dims };
   },
-  async read(deviceId: number) {
-    const t = await onGpu.get(deviceId)!.read();
+  async read(residentId: number) {
+    const t = await resident.get(residentId)!.read();
     return transfer(t, buffers([t]));
   },
-  dispose(deviceId: number) {
-    onGpu.get(deviceId)?.dispose();
-    onGpu.delete(deviceId);
+  dispose(residentId: number) {
+    resident.get(residentId)?.dispose();
+    resident.delete(residentId);
   },
   async release(id: number) {
     await runners.get(id)?.release();
@@ -85,5 +85,5 @@ const api = {
 
 export type SessionApi = typeof api;
 
-sendErrorDetails();
+installErrorTransfer();
 expose(api);

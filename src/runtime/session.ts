@@ -1,40 +1,19 @@
 import type * as OrtModule from 'onnxruntime-web';
-import { onDevice, type DeviceTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
+import { isGpuResident, type Backend, type GpuResidentTensor, type Feed, type ModelRunner, type RunnerFactory, type Tensor } from '../diffusion/index.ts';
 import { fromOutput, toDeclaredType, valueInfos } from './convert.ts';
 import { readOnnxInfo } from './onnx-info.ts';
 import { externalizeInitializers } from './onnx-skeleton.ts';
+import { Float16UnsupportedError, ModelTooLargeError } from './errors.ts';
 
 /** The onnxruntime-web module: the browser's WebGPU build or Node's, passed in so tests can use either. */
 export type Ort = typeof OrtModule;
-/** The onnxruntime-web execution provider images are made on: `webgpu` (the GPU) or `wasm` (the CPU). */
-export type Backend = 'webgpu' | 'wasm';
+export type { Backend };
 
-/** A model uses 16-bit floats and the GPU's WebGPU has no `shader-f16`: onnxruntime would fail with a shader error. */
-export class Float16UnsupportedError extends Error {
-  override name = 'Float16UnsupportedError';
-  /** A branch of the repo with fp32 weights, when the engine found one. */
-  fp32Revision?: string;
-  constructor(readonly component: string) {
-    super(
-      `This model uses 16-bit floats (float16, in its ${component}), which this GPU's WebGPU does not offer (no “shader-f16”). ` +
-        'Run it on the CPU backend instead (slow), or use an fp32 revision of the model if the repo has one.',
-    );
-  }
-}
+// Their classes live in errors.ts, which the page can import without onnxruntime.
+export { Float16UnsupportedError, ModelTooLargeError };
 
 /** The most a WebAssembly memory (wasm32) can hold, and so the most onnxruntime-web can read for one file or hold on the CPU. */
 export const WASM32_LIMIT = 4 * 1024 ** 3;
-
-/** A model file or model that onnxruntime-web cannot hold in wasm32's 4 GB. */
-export class ModelTooLargeError extends Error {
-  override name = 'ModelTooLargeError';
-  constructor(readonly component: string, readonly bytes: number, what: string) {
-    super(
-      `The ${component} model ${what} ${(bytes / 1e9).toFixed(2)} GB, more than the 4 GB (4.29 GB) a WebAssembly memory can hold, ` +
-        'which is where onnxruntime-web reads it. A model in smaller files, or an fp16 version of it, would load.',
-    );
-  }
-}
 
 /** Where the model file's own tensors are found when it is handed over as its own external data. */
 const SELF = 'model.onnx.weights';
@@ -149,16 +128,17 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
         else urls.push(URL.createObjectURL(data)), externalData.push({ path, data: urls.at(-1)! });
       }
     }
-    const deviceOutputs = backend === 'webgpu' && !!options.outputsOnDevice;
+    const gpuResident = backend === 'webgpu' && !!options.gpuResident;
     let session: OrtModule.InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, {
         ...LARGE_MODEL_OPTIONS,
         executionProviders: [backend],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+        freeDimensionOverrides: options.freeDimensionOverrides,
         externalData: externalData.length ? (externalData as OrtModule.InferenceSession.SessionOptions['externalData']) : undefined,
         // Outputs to be fed to the next model stay in GPU memory; run() still copies them out when asked.
-        preferredOutputLocation: deviceOutputs ? 'gpu-buffer' : undefined,
+        preferredOutputLocation: gpuResident ? 'gpu-buffer' : undefined,
       });
     } finally {
       for (const u of urls) URL.revokeObjectURL(u);
@@ -171,7 +151,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
       for (const [input, feed] of Object.entries(feeds)) {
         const declared = inputs[input];
         if (!declared) throw new Error(`The ${name} model has no input “${input}” (it takes ${Object.keys(inputs).join(', ')}).`);
-        const gpu = onDevice(feed) ? (feed.handle as OrtModule.Tensor) : undefined;
+        const gpu = isGpuResident(feed) ? (feed.handle as OrtModule.Tensor) : undefined;
         // A GPU tensor that became a CPU one (onnxruntime's getData() does that) would be uploaded
         // again at every call without anyone noticing: fail loudly instead.
         if (gpu && gpu.location !== 'gpu-buffer') throw new Error(`The ${input} tensor was meant to stay in GPU memory but is now in “${gpu.location}”.`);
@@ -179,7 +159,7 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
           ortFeeds[input] = gpu; // already in GPU memory, in the type this model takes
           continue;
         }
-        const t = onDevice(feed) ? await feed.read() : feed;
+        const t = isGpuResident(feed) ? await feed.read() : feed;
         const { type, data } = toDeclaredType(t, declared.type);
         ortFeeds[input] = new ort.Tensor(type as 'float32', data as Float32Array, t.dims);
       }
@@ -199,13 +179,13 @@ export function runnerFactory(ort: Ort, defaultBackend: Backend, gpu: { shaderF1
       },
       release: () => session.release(),
     };
-    if (deviceOutputs) {
-      runner.runOnDevice = async (feeds, output) => {
+    if (gpuResident) {
+      runner.runGpuResident = async (feeds, output) => {
         const out = await session.run(await toOrt(feeds));
         for (const [n, t] of Object.entries(out)) if (n !== output) t.dispose();
         const t = out[output];
         if (!t) throw new Error(`The ${name} model has no output “${output}”.`);
-        const device: DeviceTensor = {
+        const device: GpuResidentTensor = {
           dims: [...t.dims],
           handle: t,
           read: () => readGpuTensor(ort, t),

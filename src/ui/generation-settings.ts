@@ -1,8 +1,9 @@
 // The settings a person edits for one generation, and how they map to and from the A1111
 // `parameters` text that our PNGs carry (so a dropped PNG, ours or A1111's, restores them).
-import { SAMPLERS } from '../diffusion/index.ts';
-import type { GeneratedImage } from '../engine/index.ts';
-import { formatParameters, parseParameters, type GenerationParameters } from './png-parameters.ts';
+import { SAMPLERS, type RgbaImage } from '../diffusion/index.ts';
+import type { GeneratedImages, GenerateOptions } from '../engine/index.ts';
+import { isRepoId } from '../hub/index.ts';
+import { formatParameters, parseParameters, type GenerationParameters } from './a1111-parameters.ts';
 
 export interface GenerationSettings {
   prompt: string;
@@ -19,10 +20,32 @@ export interface GenerationSettings {
   strength: number;
 }
 
+/** A random seed to show the user (fits in an input and in 32 bits): the UI's only source of seeds. */
 export const randomSeed = () => Math.floor(Math.random() * 2 ** 31);
 
 export function defaultGenerationSettings(): GenerationSettings {
   return { prompt: 'a watercolor painting of a lighthouse at dawn', negativePrompt: '', seed: randomSeed(), sampler: '', batch: 1, strength: 0.6 };
+}
+
+/**
+ * What the engine is asked for: numbers from the form's fields, empty ones (and a field cleared
+ * to nothing) left to the model's defaults, the strength only with a picture to start from.
+ */
+export function generateOptions(s: GenerationSettings, initImage?: RgbaImage): GenerateOptions {
+  const num = (v: number | undefined | null) => (v === undefined || v === null || Number.isNaN(Number(v)) ? undefined : Number(v));
+  return {
+    prompt: s.prompt,
+    negativePrompt: s.negativePrompt,
+    seed: Number(s.seed),
+    steps: num(s.steps),
+    guidanceScale: num(s.guidance),
+    sampler: s.sampler || undefined,
+    width: num(s.width),
+    height: num(s.height),
+    batch: Number(s.batch) || 1,
+    initImage,
+    strength: initImage ? Number(s.strength) : undefined,
+  };
 }
 
 // diffusers scheduler classes under the names A1111 users know (A1111 calls PNDM "PLMS").
@@ -35,7 +58,7 @@ const CLASS_NAMES: Record<string, string> = {
   PNDMScheduler: 'PLMS',
 };
 
-/** The A1111 name of what `GeneratedImage.sampler` says (a sampler id or a scheduler class). */
+/** The A1111 name of what `GeneratedImages.sampler` says (a sampler id or a scheduler class). */
 export function samplerName(sampler: string): string {
   return SAMPLERS.find((s) => s.id === sampler)?.label ?? CLASS_NAMES[sampler] ?? sampler;
 }
@@ -48,7 +71,7 @@ export function samplerId(name: string | undefined): string {
 }
 
 /** The `parameters` text for image `index` of a result. */
-export function parametersFor(out: Omit<GeneratedImage, 'image' | 'images'>, seed: number, s: Pick<GenerationSettings, 'prompt' | 'negativePrompt'>): string {
+export function parametersFor(out: Omit<GeneratedImages, 'images'>, seed: number, s: Pick<GenerationSettings, 'prompt' | 'negativePrompt'>): string {
   const p: GenerationParameters = {
     prompt: s.prompt,
     negativePrompt: s.negativePrompt || undefined,
@@ -65,10 +88,9 @@ export function parametersFor(out: Omit<GeneratedImage, 'image' | 'images'>, see
   return formatParameters(p);
 }
 
-const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
-
 /**
- * Settings (and a Hub repo id, when the `Model` field is one) from a `parameters` text.
+ * Settings (and a Hub repo id, when the `Model` field is one the Hub accepts: an A1111 checkpoint
+ * name, or a `../..` from a crafted PNG, is not) from a `parameters` text.
  * Fields the text does not carry keep their current values.
  */
 export function settingsFromParameters(text: string, current: GenerationSettings): { settings: GenerationSettings; model?: string } {
@@ -85,7 +107,7 @@ export function settingsFromParameters(text: string, current: GenerationSettings
       width: p.width ?? current.width,
       height: p.height ?? current.height,
     },
-    model: p.model && REPO_ID.test(p.model) ? p.model : undefined,
+    model: p.model && isRepoId(p.model) ? p.model : undefined,
   };
 }
 
@@ -96,7 +118,7 @@ export function pngFileName(prompt: string, seed: number): string {
 }
 
 /** What the stage shows of the last result: the PNGs (object URLs) with their parameters. */
-export type ShownResult = Omit<GeneratedImage, 'image' | 'images'> & {
+export type ShownResult = Omit<GeneratedImages, 'images'> & {
   prompt: string;
   samplerName: string;
   shots: { url: string; seed: number; fileName: string; parameters: string }[];

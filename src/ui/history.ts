@@ -2,9 +2,9 @@
 // the settings that made it. A database of its own, so clearing the model cache keeps it, and
 // the service worker never touches it, so it survives app updates too.
 import { clear, createStore, del, get, set, values } from 'idb-keyval';
-import type { GeneratedImage } from '../engine/index.ts';
+import type { GeneratedImages } from '../engine/index.ts';
 
-type Backend = GeneratedImage['backend'];
+type Backend = GeneratedImages['backend'];
 
 export interface HistoryEntry {
   id: string;

@@ -1,5 +1,5 @@
 import type { RgbaImage } from '../diffusion/index.ts';
-import { addTextChunks } from './png-parameters.ts';
+import { addTextChunks } from './png-text-chunks.ts';
 
 /** RGBA pixels → PNG bytes (lossless, so tests can read exact pixels) carrying the A1111 `parameters` text. */
 export async function pngWithParameters(image: RgbaImage, parameters: string): Promise<Uint8Array> {

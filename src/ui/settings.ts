@@ -1,4 +1,5 @@
-import { DEFAULT_HUB_URL } from '../hub/index.ts';
+import type { Backend } from '../engine/index.ts';
+import { DEFAULT_HUB_URL, isRepoId } from '../hub/index.ts';
 
 export const DEFAULT_MODEL = 'schmuell/sd-turbo-ort-web';
 
@@ -7,22 +8,24 @@ export interface Settings {
   model: string;
   revision: string;
   /** `auto` = WebGPU when the browser has it, else the CPU. */
-  backend: 'auto' | 'webgpu' | 'wasm';
+  backend: Backend | 'auto';
 }
 
 const MODEL_KEY = 'diffusion-studio:model';
 
-/** The model last picked on this device, if any. */
+/** The model last picked on this device, if any (and if it is a repo id: an older version kept anything). */
 function rememberedModel(): string | null {
   try {
-    return localStorage.getItem(MODEL_KEY);
+    const model = localStorage.getItem(MODEL_KEY);
+    return model && isRepoId(model) ? model : null;
   } catch {
     return null; // storage blocked: nothing remembered
   }
 }
 
-/** Keeps the picked model for the next visit (the `model` URL parameter still wins). */
+/** Keeps the picked model for the next visit (the `model` URL parameter still wins); what is not a repo id is not kept. */
 export function rememberModel(model: string): void {
+  if (!isRepoId(model)) return;
   try {
     localStorage.setItem(MODEL_KEY, model);
   } catch {

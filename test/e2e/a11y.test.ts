@@ -1,28 +1,17 @@
 // Accessibility: axe-core finds no serious or critical violation on the main views, in light and
 // dark: the default page, every side-panel section open, an image with the history viewer open,
 // and an error shown. (The context bypasses the page's CSP only so axe's script can be injected.)
+// axe reads the page, not the pixels: the CPU backend (wasm) makes the image, in a fraction of
+// WebGPU-on-SwiftShader's time.
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { useE2e } from '../support/e2e.ts';
 import { screenshot } from '../support/studio.ts';
-import type { Hub } from '../../tools/hub/hub-server.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
 const AXE = createRequire(import.meta.url).resolve('axe-core');
-let stack: Stack;
-let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
-
-beforeAll(async () => {
-  await ensureTinyModel(ROOT, MODEL);
-  ({ hub, app, browser } = stack = await startStack(ROOT));
-}, 120_000);
-afterAll(() => stack?.close());
+const e2e = useE2e({ params: { backend: 'wasm' } });
 
 /** Serious and critical axe violations on the page as it is now, one line each. */
 async function violations(page: Page): Promise<string[]> {
@@ -41,8 +30,8 @@ async function violations(page: Page): Promise<string[]> {
 describe('accessibility (axe-core)', () => {
   for (const scheme of ['light', 'dark'] as const) {
     it(`main views have no serious or critical violation (${scheme})`, async () => {
-      const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
-      const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
+      const context = await e2e.newContext({ bypassCSP: true, colorScheme: scheme });
+      const page = await e2e.open(context);
       await page.waitForSelector('[data-testid="model-card"]');
       expect(await violations(page), 'default view').toEqual([]);
 
@@ -57,11 +46,10 @@ describe('accessibility (axe-core)', () => {
       expect(await violations(page), 'history viewer open').toEqual([]);
       await page.keyboard.press('Escape');
 
-      const failing = await openApp(context, app.url, { hub: hub.url, model: 'tiny/no-such-model' });
+      const failing = await e2e.open(context, { model: 'tiny/no-such-model' });
       expect(await act(failing, 'generate')).toBeTruthy();
       expect(await violations(failing), 'an error shown').toEqual([]);
       await screenshot(failing, `a11y-error-${scheme}`);
-      await context.close();
     });
   }
 });

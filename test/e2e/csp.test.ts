@@ -1,35 +1,24 @@
 // The Content-Security-Policy: a cold session (download, generate) and a warm one (reload,
 // generate from the cache) break no rule, and a request to another origin is blocked, from the
-// page and from the engine's worker.
-import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import type { Hub } from '../../tools/hub/hub-server.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
+// page and from the engine's worker. On the CPU backend (wasm), which opens the model far sooner
+// than WebGPU on SwiftShader: both backends load the same files (one onnxruntime .wasm, the same
+// workers) and make the same requests, and WebGPU itself is not governed by the policy.
+import type { BrowserContext, Page, Worker } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { useE2e } from '../support/e2e.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
-let stack: Stack;
-let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let context: BrowserContext;
 
 beforeAll(async () => {
-  await ensureTinyModel(ROOT, MODEL);
-  ({ hub, app, browser } = stack = await startStack(ROOT));
-  context = await browser.newContext();
+  context = await e2e.newContext();
   // Every violation the page sees, recorded before any of the app's code runs.
   await context.addInitScript(() => {
     const w = window as unknown as { cspViolations: string[] };
     w.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
   });
-}, 120_000);
-afterAll(async () => {
-  await context?.close();
-  await stack?.close();
 });
 
 /** Records violations inside a worker from now on (its first requests may come before). */
@@ -57,7 +46,7 @@ function watch(page: Page) {
 
 describe('Content-Security-Policy', () => {
   it('is sent as a header (covering the worker) and as a meta tag, with no inline script', async () => {
-    const res = await fetch(`${app.url}/`);
+    const res = await fetch(`${e2e.appUrl}/`);
     const header = res.headers.get('content-security-policy')!;
     expect(header).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(header).toMatch(/connect-src 'self' https:\/\/huggingface\.co .*https:\/\/\*\.hf\.co/);
@@ -71,7 +60,7 @@ describe('Content-Security-Policy', () => {
     const seen = watch(page);
     const workerCsp: (string | undefined)[] = [];
     page.on('response', (r) => r.url().includes('/assets/worker') && workerCsp.push(r.headers()['content-security-policy']));
-    await page.goto(`${app.url}/?${new URLSearchParams({ hub: hub.url, model: MODEL })}`);
+    await page.goto(e2e.url());
     expect(await act(page, 'generate', { prompt: 'cold', seed: 1 })).toBeUndefined();
     expect(await page.getByTestId('download-image').count()).toBe(1);
     const coldWorker = await seen.inWorkers();
@@ -87,7 +76,7 @@ describe('Content-Security-Policy', () => {
   });
 
   it('blocks a request to any other origin, from the page and from the engine', async () => {
-    const page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
+    const page = await e2e.open(context);
     const seen = watch(page);
     await page.waitForSelector('[data-testid="model-card"]');
     const outcome = await page.evaluate(() => fetch('https://example.com/collect?x=1').then(() => 'sent', (e: Error) => e.message));
@@ -97,7 +86,7 @@ describe('Content-Security-Policy', () => {
     // The engine (a worker with the header's policy) asked to use a hub the policy does not list.
     const other = await context.newPage();
     const otherSeen = watch(other);
-    await other.goto(`${app.url}/?${new URLSearchParams({ hub: 'https://example.com', model: 'elsewhere/not-cached' })}`);
+    await other.goto(e2e.url({ hub: 'https://example.com', model: 'elsewhere/not-cached' }));
     await expect.poll(() => otherSeen.workers.length).toBe(1);
     expect(await act(other, 'download')).toBeTruthy();
     const inWorker = await otherSeen.inWorkers();

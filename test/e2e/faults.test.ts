@@ -1,40 +1,31 @@
 // Downloads that survive faults, in the real app: drops at random offsets, corrupt bytes,
-// servers that ignore Range, 429 and 503, and a page reload mid-download.
+// servers that ignore Range, 429 and 503, and a page reload mid-download. Downloads only: the
+// CPU backend (wasm) keeps the page's background preparation of each downloaded model short.
+// (How long the app backs off after a 429 is decided, and tested, in src/hub/retry.ts.)
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act, waitForPartial } from '../support/app-driver.ts';
+import { TINY as MODEL, UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { startStack, type Stack } from '../support/stack.ts';
 import { clearOpfs, opfsFiles, opfsSha256 } from '../support/opfs.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
 const UNET = 'unet/model.onnx';
 const TRIALS = Number(process.env.FAULT_TRIALS || 20);
-let stack: Stack;
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let unetSha: string;
 let unetSize: number;
 
 beforeAll(async () => {
-  const repo = await ensureTinyModel(ROOT, MODEL);
-  const bytes = await readFile(join(repo, UNET));
+  const bytes = await readFile(join(e2e.root, MODEL, UNET));
   unetSha = createHash('sha256').update(bytes).digest('hex');
   unetSize = bytes.length;
-  ({ hub, app, browser } = stack = await startStack(ROOT));
-  context = await browser.newContext();
-  page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
-});
-afterAll(async () => {
-  await stack?.close();
+  hub = e2e.hub;
+  page = await e2e.open(await e2e.newContext());
 });
 
 const unetGets = () => hub.log.filter((r) => r.server === 'cdn' && r.path === UNET && r.method === 'GET');
@@ -113,13 +104,12 @@ describe('downloads that survive faults', () => {
   });
 
   it('429 with Retry-After, then success', async () => {
-    const t0 = Date.now();
+    // The CDN does not expose Retry-After to scripts, so the app backs off from 1 s on its own
+    // (retryDelay, test/hub/retry.test.ts): here, that it does retry and succeed.
     const { error, requests } = await trial([{ path: UNET, rateLimit: { retryAfter: 2, times: 1 } }]);
     expect(error).toBeUndefined();
     expect(requests.map((r) => r.status)).toEqual([429, 200]);
-    // The CDN does not expose Retry-After to scripts, so the app backs off from 1 s on its own.
-    expect(requests[1].time - requests[0].time).toBeGreaterThanOrEqual(950);
-    expect(Date.now() - t0).toBeGreaterThan(1000);
+    expect(await opfsSha256(page, (await unetKey())!)).toBe(unetSha);
   });
 
   it('503 three times, then success', async () => {
@@ -132,12 +122,13 @@ describe('downloads that survive faults', () => {
   it('a reload mid-download resumes from the partial (bytes fetched twice ≤ one chunk)', async () => {
     await clearOpfs(page);
     await page.reload();
-    hub.faults.set([{ path: UNET, throttleBytesPerSec: 10_000_000, times: 1 }]);
+    // The server sends 12 MB and then holds the connection: the reload surely comes mid-download.
+    hub.faults.set([{ path: UNET, stallAfterBytes: 12_000_000, times: 1 }]);
     hub.clearLog();
     await page.getByTestId('download').click();
-    await expect.poll(() => unetGets()[0]?.bytesSent ?? 0, { timeout: 30_000 }).toBeGreaterThan(12_000_000);
+    await waitForPartial(page, UNET, 12_000_000);
     await page.reload();
-    await expect.poll(() => unetGets()[0]?.endTime ?? 0).toBeGreaterThan(0);
+    await expect.poll(() => unetGets()[0]?.endTime ?? 0, UNTIL_TEST_TIMEOUT).toBeGreaterThan(0);
     const first = unetGets()[0].bytesSent;
     const partial = Object.entries(await opfsFiles(page)).find(([k]) => k.endsWith(`/${UNET}.incomplete`))![1];
     expect(await act(page, 'download')).toBeUndefined();

@@ -1,32 +1,19 @@
 // Every image is kept in IndexedDB with its settings: the gallery survives a reload, opens an
 // image large, puts its settings back with one click, deletes one or all, and shows its size.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+// History is the page's, not the backend's: images are made on the CPU backend (wasm), fastest.
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 import { bytesOf, screenshot } from '../support/studio.ts';
-import { parseParameters, readTextChunks } from '../../src/ui/png-parameters.ts';
-import type { Hub } from '../../tools/hub/hub-server.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
+import { parseParameters } from '../../src/ui/a1111-parameters.ts';
+import { readTextChunks } from '../../src/ui/png-text-chunks.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
-let stack: Stack;
-let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
-let context: BrowserContext;
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let page: Page;
 
 beforeAll(async () => {
-  await ensureTinyModel(ROOT, MODEL);
-  ({ hub, app, browser } = stack = await startStack(ROOT));
-  context = await browser.newContext();
-  page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
-}, 120_000);
-afterAll(async () => {
-  await context?.close();
-  await stack?.close();
+  page = await e2e.open(await e2e.newContext());
 });
 
 const items = () => page.getByTestId('history-item').count();

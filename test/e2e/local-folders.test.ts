@@ -1,23 +1,21 @@
 // Files the user already has, used in place: a Hugging Face cache folder and a plain model
 // folder. Only what is missing there is downloaded (the hub's log proves it), nothing found
-// locally is copied into the cache, and the image matches the reference.
+// locally is copied into the cache, and the image matches the reference. Where files come from
+// is the engine's business, not the backend's: images are made on the CPU backend (wasm), fastest.
 import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { pixelDiff, resultPixels } from '../support/pixels.ts';
 import { referenceImage } from '../support/reference.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
 const LOCAL = ['unet/model.onnx', 'text_encoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt'];
-let stack: Stack;
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let hub: Hub;
 let context: BrowserContext;
 let repoDir: string;
@@ -26,21 +24,18 @@ let info: { sha: string; siblings: { rfilename: string; blobId: string; lfs?: { 
 let reference: number[];
 
 beforeAll(async () => {
-  repoDir = await ensureTinyModel(ROOT, MODEL);
-  stack = await startStack(ROOT);
-  hub = stack.hub;
+  repoDir = join(e2e.root, MODEL);
+  hub = e2e.hub;
   tmp = await mkdtemp(join(tmpdir(), 'local-folders-'));
   info = await (await fetch(`${hub.url}/api/models/${MODEL}/revision/main?blobs=true`)).json();
   reference = [...(await referenceImage(repoDir, { prompt: 'a photo of a cat', seed: 5, steps: 1 })).image.data];
 });
 afterAll(async () => {
-  await stack?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 beforeEach(async () => {
-  context = await stack.browser.newContext();
+  context = await e2e.newContext();
 });
-afterEach(() => context.close());
 
 const oid = (path: string) => {
   const s = info.siblings.find((x) => x.rfilename === path)!;
@@ -67,7 +62,7 @@ async function generateAndCheck(page: Page, folderName: string, how: string) {
 
 describe('using files already on disk', () => {
   it('a Hugging Face cache folder without usable symlinks: files found as blobs/<oid> (directory handle; OPFS stands in for the picker)', async () => {
-    const page = await openApp(context, stack.app.url, { hub: hub.url, model: MODEL });
+    const page = await e2e.open(context);
     // The page fetches the bytes itself (the hub's log is cleared before the test proper).
     const files = LOCAL.map((p) => ({ oid: oid(p), url: `${hub.url}/${MODEL}/resolve/${info.sha}/${p}` }));
     await page.evaluate(
@@ -83,10 +78,13 @@ describe('using files already on disk', () => {
         await (await repo.getDirectoryHandle('snapshots', { create: true })).getDirectoryHandle(sha, { create: true });
         const blobs = await repo.getDirectoryHandle('blobs', { create: true });
         for (const f of files) await write(blobs, f.oid, await (await fetch(f.url)).blob());
-        await (globalThis as any).studio.engine.useLocalFolder(root);
+        // The folder the person picks in “Use a folder…”.
+        (globalThis as any).showDirectoryPicker = async () => root;
       },
       { files, sha: info.sha },
     );
+    await page.getByTestId('pick-folder').click();
+    await expect.poll(() => page.getByTestId('folders-in-use').textContent()).toContain('hf-home');
     await generateAndCheck(page, 'hf-home', 'blob');
   });
 
@@ -102,7 +100,7 @@ describe('using files already on disk', () => {
       await cp(join(repoDir, p), blob);
       await symlink(relative(dirname(link), blob), link);
     }
-    const page = await openApp(context, stack.app.url, { hub: hub.url, model: MODEL });
+    const page = await e2e.open(context);
     await page.getByTestId('folder-input').setInputFiles(join(tmp, 'hub'));
     await expect.poll(() => page.getByTestId('folders-in-use').textContent()).toContain('hub');
     // The folder upload does not hand over the symlinked snapshot entries (seen with
@@ -116,7 +114,7 @@ describe('using files already on disk', () => {
       await mkdir(dirname(join(plain, p)), { recursive: true });
       await cp(join(repoDir, p), join(plain, p));
     }
-    const page = await openApp(context, stack.app.url, { hub: hub.url, model: MODEL });
+    const page = await e2e.open(context);
     await page.getByTestId('folder-input').setInputFiles(plain);
     await expect.poll(() => page.getByTestId('folders-in-use').textContent()).toContain('sd-turbo-clone');
     await generateAndCheck(page, 'sd-turbo-clone', 'plain');

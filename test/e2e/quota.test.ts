@@ -1,31 +1,22 @@
 // Quota: running out of room mid-download gives a clear message, keeps what was written for
 // resuming, and never marks a short file complete. The quota is lowered for real through the
 // DevTools protocol (Storage.overrideQuotaForOrigin), which makes the browser refuse writes.
+// (Downloads only, on the CPU backend: the page's background preparation of the model is quick there.)
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
+import { describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
 import { opfsFiles } from '../support/opfs.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
+import { TINY as MODEL, useE2e } from '../support/e2e.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
-let stack: Stack;
-let repoDir: string;
-
-beforeAll(async () => {
-  repoDir = await ensureTinyModel(ROOT, MODEL);
-  stack = await startStack(ROOT);
-});
-afterAll(() => stack?.close());
+const e2e = useE2e({ params: { backend: 'wasm' } });
 
 describe('quota', () => {
   it('a write refused although the browser reports room (private window, full disk): the true numbers, partials kept, nothing short marked complete, resumes with room', async () => {
-    const context = await stack.browser.newContext();
-    const page = await openApp(context, stack.app.url, { hub: stack.hub.url, model: MODEL });
+    const context = await e2e.newContext();
+    const page = await e2e.open(context);
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: stack.app.url, quotaSize: 20 * 1024 * 1024 });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: e2e.appUrl, quotaSize: 20 * 1024 * 1024 });
     const error = await act(page, 'download');
     // estimate() still reports the old quota, as in a private window (whose real limit is a
     // share of RAM while Chromium reports usage + 10 GiB): the message says the report was wrong.
@@ -35,16 +26,20 @@ describe('quota', () => {
     const files = await opfsFiles(page);
     for (const [key, size] of Object.entries(files)) {
       const m = key.match(/^models\/tiny\/sd-turbo-tiny\/[0-9a-f]{40}\/(.+)$/);
-      if (m && !m[1].endsWith('.incomplete')) expect(size, key).toBe((await stat(join(repoDir, m[1]))).size);
+      if (m && !m[1].endsWith('.incomplete')) expect(size, key).toBe((await stat(join(e2e.root, MODEL, m[1]))).size);
     }
     const kept = Object.entries(files).filter(([k]) => k.endsWith('.incomplete')).reduce((s, [, n]) => s + n, 0);
     expect(kept).toBeGreaterThan(0);
+    // "Free room" opens the cache panel (even when folded) and moves the focus there.
+    await page.locator('[data-testid="cache-panel"] > summary').click();
+    await page.getByTestId('open-cache-panel').click();
+    await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid="cache-panel"]'))).toBe(true);
+    expect(await page.getByTestId('cache-panel').getAttribute('open')).not.toBeNull();
 
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: stack.app.url });
-    stack.hub.clearLog();
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: e2e.appUrl });
+    e2e.hub.clearLog();
     expect(await act(page, 'download')).toBeUndefined();
-    const resumed = stack.hub.log.filter((r) => r.server === 'cdn' && r.range);
+    const resumed = e2e.hub.log.filter((r) => r.server === 'cdn' && r.range);
     expect(resumed.length).toBeGreaterThan(0);
-    await context.close();
   });
 });

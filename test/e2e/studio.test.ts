@@ -1,20 +1,19 @@
 // The studio as people use it: a pasted token used by Generate, PNGs that carry their
 // parameters (ours and A1111's), drop-to-restore, keyboard-only generate, live preview and
-// ETA. Real app, real Chromium, the local hub. (The layout is in layout.test.ts.)
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// ETA. Real app, real Chromium, the local hub. (The layout is in layout.test.ts.) All of it is the
+// page's: images are made on the CPU backend (wasm), which opens the model far sooner than WebGPU
+// on SwiftShader.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { copyStandIn, TINY as MODEL, useE2e } from '../support/e2e.ts';
 import { encodePng, testPicture } from '../support/png.ts';
-import { startStack, type Stack } from '../support/stack.ts';
 import { bytesOf, dropFile } from '../support/studio.ts';
-import { addTextChunks, parseParameters, readTextChunks } from '../../src/ui/png-parameters.ts';
-import type { Hub } from '../../tools/hub/hub-server.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
+import { parseParameters } from '../../src/ui/a1111-parameters.ts';
+import { addTextChunks, readTextChunks } from '../../src/ui/png-text-chunks.ts';
 
-const MODEL = 'tiny/sd-turbo-tiny';
 const GATED = 'tiny/gated-studio';
 const TOKEN = 'hf_aliceStudioToken0123456789';
 // What AUTOMATIC1111 writes into a PNG's `parameters` chunk (its infotext format).
@@ -22,40 +21,32 @@ const A1111 =
   'a castle on a hill, golden hour\nNegative prompt: blurry, lowres\n' +
   'Steps: 3, Sampler: DPM++ 2M Karras, CFG scale: 1, Seed: 424242, Size: 64x64, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.6.0';
 
-let root: string;
-let stack: Stack;
-let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
+const e2e = useE2e({
+  params: { backend: 'wasm' },
+  root: async (dir) => {
+    await copyStandIn(dir, MODEL);
+    await copyStandIn(dir, GATED);
+    await writeFile(join(dir, 'hub.json'), JSON.stringify({ tokens: { [TOKEN]: { name: 'alice', role: 'read' } }, repos: { [GATED]: { gated: 'manual', granted: ['alice'] } } }));
+  },
+});
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hub-studio-'));
-  const tiny = await ensureTinyModel('.cache/hub-root', MODEL);
-  await cp(tiny, join(root, MODEL), { recursive: true });
-  await cp(tiny, join(root, GATED), { recursive: true });
-  await writeFile(join(root, 'hub.json'), JSON.stringify({ tokens: { [TOKEN]: { name: 'alice', role: 'read' } }, repos: { [GATED]: { gated: 'manual', granted: ['alice'] } } }));
-  ({ hub, app, browser } = stack = await startStack(root));
-  context = await browser.newContext();
-  page = await openApp(context, app.url, { hub: hub.url, model: MODEL });
-}, 120_000);
-afterAll(async () => {
-  await context?.close();
-  await stack?.close();
-  await rm(root, { recursive: true, force: true });
+  context = await e2e.newContext();
+  page = await e2e.open(context);
 });
 
 const value = (id: string) => page.getByTestId(id).inputValue();
 
 describe('studio', () => {
   it('a token pasted into the field is used by Generate on a gated model, then cleared', async () => {
-    const gated = await openApp(context, app.url, { hub: hub.url, model: GATED });
+    const gated = await e2e.open(context, { model: GATED });
     await gated.getByTestId('token').fill(TOKEN);
     expect(await act(gated, 'generate', { prompt: 'a gated cat' })).toBeUndefined();
     expect(await gated.getByTestId('token-status').textContent()).toContain('Signed in as alice');
     expect(await gated.getByTestId('token').inputValue()).toBe('');
-    expect(hub.log.some((r) => r.url.includes('/api/whoami-v2') && r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(e2e.hub.log.some((r) => r.url.includes('/api/whoami-v2') && r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
     await gated.close();
   });
 
@@ -118,7 +109,7 @@ describe('studio', () => {
   });
 
   it('generates with the keyboard alone: Tab to the prompt, type, Ctrl+Enter', async () => {
-    const kb = await openApp(context, app.url, { hub: hub.url, model: MODEL });
+    const kb = await e2e.open(context);
     await kb.waitForSelector('[data-testid="model-card"]');
     let focused = '';
     for (let i = 0; i < 40 && focused !== 'prompt'; i++) {
@@ -129,7 +120,7 @@ describe('studio', () => {
     await kb.keyboard.press('ControlOrMeta+a');
     await kb.keyboard.type('typed with keys only');
     await kb.keyboard.press('Control+Enter');
-    await kb.waitForSelector('[data-testid="result-image"]', { timeout: 120_000 });
+    await kb.waitForSelector('[data-testid="result-image"]', { timeout: 0 });
     expect(await kb.$('[data-testid="error"]')).toBeNull();
     await kb.close();
   });

@@ -1,49 +1,44 @@
 // The token: checked with whoami, used only for the Hub's origin, kept only if asked;
-// gated models say what to do. Real app, real Chromium, the local hub with hub.json.
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// gated models say what to do. Real app, real Chromium, the local hub with hub.json. (Downloads
+// only, on the CPU backend: the page's background preparation of the model is quick there.)
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
+import type { BrowserContext } from 'playwright-core';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { copyStandIn, useE2e } from '../support/e2e.ts';
 import type { Hub } from '../../tools/hub/hub-server.ts';
-import { startStack, type Stack } from '../support/stack.ts';
 import { opfsFiles } from '../support/opfs.ts';
 import { findInStorage } from '../support/storage-scan.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
 
 const ALICE = 'hf_aliceGrantedToken0123456789';
 const BOB = 'hf_bobNotGrantedToken987654321';
 const GATED = 'tiny/gated';
-let root: string;
-let stack: Stack;
-let hub: Hub;
-let app: Stack['app'];
-let browser: Browser;
-let context: BrowserContext;
 
-const hubJson = (granted: string[]) =>
+const hubJson = (root: string, granted: string[]) =>
   writeFile(join(root, 'hub.json'), JSON.stringify({
     tokens: { [ALICE]: { name: 'alice', role: 'read' }, [BOB]: { name: 'bob', role: 'read' } },
     repos: { [GATED]: { gated: 'manual', granted, license: 'openrail' } },
   }));
 
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hub-token-'));
-  await cp(await ensureTinyModel(root, 'tiny/sd-turbo-tiny'), join(root, GATED), { recursive: true });
-  await hubJson(['alice']);
-  ({ hub, app, browser } = stack = await startStack(root));
+const e2e = useE2e({
+  params: { backend: 'wasm', model: GATED },
+  root: async (dir) => {
+    await copyStandIn(dir, GATED);
+    await hubJson(dir, ['alice']);
+  },
 });
-afterAll(async () => {
-  await stack?.close();
-  await rm(root, { recursive: true, force: true });
+let hub: Hub;
+let context: BrowserContext;
+
+beforeAll(() => {
+  hub = e2e.hub;
 });
 beforeEach(async () => {
-  await hubJson(['alice']);
-  context = await browser.newContext();
+  await hubJson(e2e.root, ['alice']);
+  context = await e2e.newContext();
   hub.clearLog();
 });
-afterEach(() => context.close());
 
 async function signIn(page: import('playwright-core').Page, token: string, remember = false) {
   await page.getByTestId('token').fill(token);
@@ -59,33 +54,38 @@ const everythingButHubAuth = () =>
 
 describe('token and gated models', () => {
   it('an invalid token gets a clear message and is kept nowhere', async () => {
-    const page = await openApp(context, app.url, { hub: hub.url, model: GATED });
+    const page = await e2e.open(context);
     expect(await signIn(page, 'hf_notAValidToken', true)).toContain('The Hub does not accept this token');
     expect(await page.getByTestId('token').inputValue()).toBe('');
     expect(await findInStorage(page, 'hf_notAValidToken')).toEqual([]);
   });
 
   it('gated, anonymous: shows license and gating first, then asks for a token; nothing is marked complete', async () => {
-    const page = await openApp(context, app.url, { hub: hub.url, model: GATED });
+    const page = await e2e.open(context);
     await page.waitForSelector('[data-testid="model-card"]');
     expect(await page.getByTestId('license').textContent()).toBe('openrail');
     expect(await page.getByTestId('gated').textContent()).toBe('gated');
     expect(await page.locator('[data-testid="model-card"] a').first().getAttribute('href')).toBe(`${hub.url}/${GATED}`);
     expect(await act(page, 'generate')).toContain('This model is gated: paste your Hugging Face token');
     expect(Object.keys(await opfsFiles(page)).filter((k) => k.endsWith('.onnx'))).toEqual([]);
+    // "Paste your token" opens the token panel (even when folded) and puts the cursor in the field.
+    await page.locator('details.token > summary').click();
+    await page.getByTestId('focus-token').click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('token');
+    expect(await page.locator('details.token').getAttribute('open')).not.toBeNull();
   });
 
   it('gated, not granted: names the account and the page; works without a reload once granted', async () => {
-    const page = await openApp(context, app.url, { hub: hub.url, model: GATED });
+    const page = await e2e.open(context);
     expect(await signIn(page, BOB)).toContain('Signed in as bob (read token)');
     expect(await act(page, 'download')).toContain(`Your account bob has not been granted access: visit ${hub.url}/${GATED} and accept the license`);
-    await hubJson(['alice', 'bob']);
+    await hubJson(e2e.root, ['alice', 'bob']);
     expect(await act(page, 'download')).toBeUndefined();
     expect(Object.keys(await opfsFiles(page)).filter((k) => k.endsWith('/unet/model.onnx'))).toHaveLength(1);
   });
 
   it('the token goes to the hub origin only, and is stored nowhere unless remembered', async () => {
-    const page = await openApp(context, app.url, { hub: hub.url, model: GATED });
+    const page = await e2e.open(context);
     expect(await signIn(page, ALICE)).toContain('Signed in as alice (read token), for this visit only');
     expect(await act(page, 'download')).toBeUndefined();
     const hubAuth = hub.log.filter((r) => r.server === 'hub' && r.headers.authorization === `Bearer ${ALICE}`);
@@ -104,7 +104,7 @@ describe('token and gated models', () => {
   });
 
   it('remember keeps it in IndexedDB across reloads; forget deletes it', async () => {
-    const page = await openApp(context, app.url, { hub: hub.url, model: GATED });
+    const page = await e2e.open(context);
     expect(await signIn(page, ALICE, true)).toContain('remembered on this device');
     expect((await findInStorage(page, ALICE)).every((w) => w.startsWith('indexedDB:'))).toBe(true);
     expect(await findInStorage(page, ALICE)).toHaveLength(1);

@@ -1,35 +1,31 @@
 // Two tabs downloading the same model at once: Web Locks make each file download once.
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { act, openApp } from '../support/app-driver.ts';
-import type { Hub } from '../../tools/hub/hub-server.ts';
-import { opfsSha256 } from '../support/opfs.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import { ensureTinyModel } from '../../tools/tiny-model/tiny-model.ts';
+// (Downloads only, on the CPU backend: the page's background preparation of the model is quick there.)
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { act } from '../support/app-driver.ts';
+import { TINY as MODEL, useE2e } from '../support/e2e.ts';
+import type { Hub } from '../../tools/hub/hub-server.ts';
+import { opfsSha256 } from '../support/opfs.ts';
 
-const ROOT = '.cache/hub-root';
-const MODEL = 'tiny/sd-turbo-tiny';
-let stack: Stack;
+const e2e = useE2e({ params: { backend: 'wasm' } });
 let hub: Hub;
 let context: BrowserContext;
 let repoDir: string;
 
 beforeAll(async () => {
-  repoDir = await ensureTinyModel(ROOT, MODEL);
-  stack = await startStack(ROOT);
-  hub = stack.hub;
-  context = await stack.browser.newContext();
+  repoDir = join(e2e.root, MODEL);
+  hub = e2e.hub;
+  context = await e2e.newContext();
 });
-afterAll(() => stack?.close());
 
 describe('two tabs', () => {
   it('download each file once; the second tab waits and then uses the first tab’s files', async () => {
     // Slow enough that both tabs are surely downloading at the same time.
     hub.faults.set([{ path: 'unet/model.onnx', throttleBytesPerSec: 20_000_000, times: 'always' }]);
-    const [a, b] = await Promise.all([0, 1].map(() => openApp(context, stack.app.url, { hub: hub.url, model: MODEL })));
+    const [a, b] = await Promise.all([0, 1].map(() => e2e.open(context)));
     hub.clearLog();
     const [ea, eb] = await Promise.all([act(a, 'download'), act(b, 'download')]);
     expect([ea, eb]).toEqual([undefined, undefined]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRoom, QuotaError } from '../../src/engine/ensure-model.ts';
+import { checkRoom, QuotaError } from '../../src/engine/room.ts';
 
 describe('checkRoom', () => {
   const estimate = (usage: number, quota: number) => async () => ({ usage, quota });

@@ -494,6 +494,21 @@ describe('fault injection', () => {
     expect(Buffer.from(await again.arrayBuffer())).toEqual(big().subarray(100_000, 100_010));
   });
 
+  it('stalls after N body bytes, holding the connection until the client goes away', async () => {
+    hub.faults.add({ path: 'unet/model.onnx', stallAfterBytes: 100_000 });
+    const controller = new AbortController();
+    const res = await fetch(onnxUrl(), { signal: controller.signal });
+    const reader = res.body!.getReader();
+    let got = 0;
+    while (got < 100_000) got += (await reader.read()).value!.byteLength;
+    expect(got).toBe(100_000);
+    const entry = hub.log.filter((r) => r.server === 'cdn').at(-1)!;
+    expect(entry.endTime).toBeUndefined(); // still open, sending nothing
+    controller.abort();
+    await expect.poll(() => entry.endTime).toBeGreaterThan(0);
+    expect(entry.bytesSent).toBe(100_000);
+  });
+
   it('ignores Range, answering 200 with the whole file', async () => {
     hub.faults.add({ path: 'tokenizer/vocab.json', ignoreRange: true });
     const res = await fetch(vocabUrl(), { headers: { Range: 'bytes=3-' } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGenerationSettings, pngFileName, samplerId, samplerName, settingsFromParameters } from '../../src/ui/generation-settings.ts';
+import { defaultGenerationSettings, generateOptions, pngFileName, samplerId, samplerName, settingsFromParameters } from '../../src/ui/generation-settings.ts';
 import { latentsToRgba } from '../../src/ui/latent-preview.ts';
 
 describe('generation settings ↔ A1111 parameters', () => {
@@ -19,6 +19,16 @@ describe('generation settings ↔ A1111 parameters', () => {
     expect(settings).toMatchObject({ prompt: 'a cat', negativePrompt: '', seed: 5, width: 64, height: 96, steps: 9, batch: 3 });
     expect(model).toBe('org/name');
     expect(settingsFromParameters('a cat\nSteps: 2, Seed: 5, Model: v1-5-pruned-emaonly', current).model).toBeUndefined();
+  });
+
+  it('asks the engine for numbers, leaving empty fields to the model', () => {
+    const form = { ...defaultGenerationSettings(), prompt: 'a cat', seed: 7, steps: null as unknown as undefined, guidance: 2.5, width: 96, batch: 0 };
+    expect(generateOptions(form)).toEqual({
+      prompt: 'a cat', negativePrompt: '', seed: 7, steps: undefined, guidanceScale: 2.5, sampler: undefined, width: 96, height: undefined, batch: 1,
+      initImage: undefined, strength: undefined,
+    });
+    const picture = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
+    expect(generateOptions({ ...form, sampler: 'euler-a', strength: 0.3 }, picture)).toMatchObject({ sampler: 'euler-a', initImage: picture, strength: 0.3 });
   });
 
   it('makes file names from the prompt and seed', () => {

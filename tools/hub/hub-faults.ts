@@ -29,6 +29,11 @@ export interface FaultRule {
   rateLimit?: { retryAfter: number; times?: number };
   /** Destroy the socket after this many body bytes. */
   dropAfterBytes?: number;
+  /**
+   * Send this many body bytes, then nothing more, holding the connection open until the client
+   * goes away (or the hub closes): a download that is surely under way, however fast the machine.
+   */
+  stallAfterBytes?: number;
   /** Answer 200 with the whole file even when a Range was asked for. */
   ignoreRange?: boolean;
   throttleBytesPerSec?: number;
@@ -38,6 +43,7 @@ export interface FaultRule {
 
 export interface BodyFaults {
   dropAfterBytes?: number;
+  stallAfterBytes?: number;
   ignoreRange?: boolean;
   throttleBytesPerSec?: number;
   corruptByteAt?: number;
@@ -77,8 +83,8 @@ export class FaultPlan {
     }
     const body: BodyFaults = {};
     for (const rule of hits.filter((r) => !refuses(r))) {
-      const { dropAfterBytes, ignoreRange, throttleBytesPerSec, corruptByteAt } = rule;
-      const faults = { dropAfterBytes, ignoreRange, throttleBytesPerSec, corruptByteAt };
+      const { dropAfterBytes, stallAfterBytes, ignoreRange, throttleBytesPerSec, corruptByteAt } = rule;
+      const faults = { dropAfterBytes, stallAfterBytes, ignoreRange, throttleBytesPerSec, corruptByteAt };
       const defined = Object.entries(faults).filter(([, value]) => value !== undefined);
       if (defined.length === 0) continue;
       use(rule);
@@ -139,6 +145,12 @@ export async function pump(ctx: Exchange, chunks: AsyncIterable<Buffer> | Iterab
         const last = piece.subarray(0, faults.dropAfterBytes - sent);
         if (last.length > 0) await ctx.write(last);
         ctx.destroy();
+        return;
+      }
+      if (faults.stallAfterBytes !== undefined && sent + piece.length > faults.stallAfterBytes) {
+        const last = piece.subarray(0, faults.stallAfterBytes - sent);
+        if (last.length > 0) await ctx.write(last);
+        await ctx.closed();
         return;
       }
       if (!(await ctx.write(piece))) return;

@@ -2,6 +2,7 @@
 // origin, and the "CDN" origin that LFS redirects point to. Bytes are streamed from disk.
 import { createReadStream, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { encodePath } from '../../src/hub/index.ts';
 import { pump, type BodyFaults } from './hub-faults.ts';
 import { HubError, type Exchange } from './hub-http.ts';
 import { lfsPointer, sha1, type RepoFile, type Snapshot } from './hub-repo.ts';
@@ -15,10 +16,6 @@ const TEXT_EXTENSIONS = new Set(['.json', '.txt', '.md', '.py', '.yaml', '.yml',
 /** Mongo-style `_id` of a repo, stable across runs; also the CDN's folder for its blobs. */
 export function repoObjectId(repoId: string): string {
   return sha1(`repo ${repoId}`).slice(0, 24);
-}
-
-export function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 /** `/{repo}/resolve/{rev}/{path}`: 307 to resolve-cache for git files, 302 to the CDN for LFS files. */

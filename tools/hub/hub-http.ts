@@ -90,6 +90,11 @@ export class Exchange {
     this.res.end();
   }
 
+  /** Resolves once the connection is over: the response ended, or the client (or the hub) closed it. */
+  closed(): Promise<void> {
+    return new Promise((resolve) => (this.res.destroyed || this.res.writableFinished ? resolve() : this.res.once('close', () => resolve())));
+  }
+
   /** Cut the connection mid-body, as a flaky network would. */
   destroy(): void {
     this.res.destroy();

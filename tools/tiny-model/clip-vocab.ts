@@ -23,13 +23,12 @@ export function mergesTxt(merges: readonly string[]): string {
   return ['#version: 0.2', ...merges].join('\n') + '\n';
 }
 
-/** Where the BPE file lives: $CLIP_BPE, else ../shared/data/clip beside the project root. */
+/** Where the BPE file lives: $CLIP_BPE, else the copy the app ships (src/diffusion/assets), else ../shared/data/clip. */
 export function clipBpePath(): string {
   if (process.env.CLIP_BPE) return process.env.CLIP_BPE;
-  const relative = '../shared/data/clip/bpe_simple_vocab_16e6.txt.gz';
   const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  // CI lays shared/ beside the clone; a clone elsewhere (e.g. /tmp) still finds the workplace's copy.
-  const candidates = [resolve(projectRoot, relative), resolve(process.cwd(), relative), '/work/shared/data/clip/bpe_simple_vocab_16e6.txt.gz'];
+  const relative = '../shared/data/clip/bpe_simple_vocab_16e6.txt.gz';
+  const candidates = [resolve(projectRoot, 'src/diffusion/assets/bpe_simple_vocab_16e6.txt.gz'), resolve(projectRoot, relative), resolve(process.cwd(), relative)];
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 

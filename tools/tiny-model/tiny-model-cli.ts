@@ -24,7 +24,7 @@ const { values } = parseArgs({
 });
 
 if (values.family === 'list') {
-  for (const [id, info] of Object.entries(FAMILIES)) console.log(`${id.padEnd(14)} ${info.repo.padEnd(28)} stands for ${info.standsFor}\n${''.padEnd(15)}${info.description}`);
+  for (const [id, info] of Object.entries(FAMILIES)) console.log(`${id.padEnd(24)} ${info.repo.padEnd(31)} stands for ${info.standsFor}\n${''.padEnd(25)}${info.description}`);
   process.exit(0);
 }
 if (!(values.family in FAMILIES)) throw new Error(`--family wants one of ${Object.keys(FAMILIES).join(', ')} (or list), got ${values.family}`);

@@ -1,17 +1,21 @@
 import type { ClipTokenizer } from '../clip-tokenizer.ts';
 import { imageToVaeInput, vaeOutputToImage, type RgbaImage } from '../image.ts';
 import { createNoise, type NoiseSource } from '../noise/index.ts';
+import type { Family } from '../reference-configs.ts';
 import type { Scheduler } from '../schedulers/scheduler.ts';
-import { onDevice, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
+import { isGpuResident, type Feed, type ModelRunner, type Tensor } from '../tensor.ts';
+import { encodeText, releaseConditioning, type TextConditioning } from '../text-encoding.ts';
 
-/** What kind of Stable Diffusion a repo holds; it decides the defaults and small hooks of the one pipeline. */
-export type Family = 'sd-turbo' | 'stable-diffusion' | 'lcm';
+export type { Family };
 
 /** A loaded model: tokenizer, the ONNX components, the scheduler the repo ships, and what was read from its configs. */
 export interface StableDiffusionModel {
   family: Family;
   tokenizer: ClipTokenizer;
   textEncoder: ModelRunner;
+  /** SDXL: the second tokenizer and text encoder (OpenCLIP bigG), whose pooled output is `text_embeds`. */
+  tokenizer2?: ClipTokenizer;
+  textEncoder2?: ModelRunner;
   unet: ModelRunner;
   vaeDecoder: ModelRunner;
   /** Present when the repo has `vae_encoder/`: img2img is possible. */
@@ -21,8 +25,10 @@ export interface StableDiffusionModel {
   /** Latent channels (4) and the VAE's scale factor (8), read from the repo's configs. */
   latentChannels: number;
   vaeScaleFactor: number;
-  /** VAE `scaling_factor` (0.18215 for SD). */
+  /** VAE `scaling_factor` (0.18215 for SD, 0.13025 for SDXL). */
   vaeScalingFactor: number;
+  /** SDXL's `force_zeros_for_empty_prompt`: with guidance, an empty negative prompt is zeros, not the encoded "". */
+  forceZerosForEmptyPrompt?: boolean;
 }
 
 /** One request: a prompt and the settings people know from diffusers and A1111. */
@@ -71,14 +77,16 @@ export interface GenerateResult {
   /** The steps actually run per image (fewer than asked for img2img at strength < 1). */
   steps: number;
   /** UNet inputs that came from GPU memory instead of the CPU (`encoder_hidden_states` on WebGPU). */
-  onDevice: string[];
+  gpuResidentInputs: string[];
 }
 
 /**
  * One Stable Diffusion pipeline, like diffusers': encode the prompt (and the negative prompt
  * for guidance), start from seeded noise (or a noised input image), denoise with the
  * scheduler, decode. SD-Turbo is this with guidance off and one step; LCM adds the
- * guidance-scale embedding. An aborted `signal` stops it before the next model call.
+ * guidance-scale embedding; SDXL adds a second text encoder, `text_embeds` and `time_ids`.
+ * A UNet exported at batch 1 (static shapes) takes guidance as two calls per step, which gives
+ * what a batch of two would. An aborted `signal` stops it before the next model call.
  */
 export async function generate(
   m: StableDiffusionModel,
@@ -97,17 +105,27 @@ export async function generate(
   const images = Math.max(1, Math.floor(req.batch ?? 1));
   const lcm = 'timestep_cond' in m.unet.inputs;
   const guided = !lcm && req.guidanceScale > 1;
+  const split = guided && m.unet.inputs.sample?.dims[0] === 1;
 
-  // 1. Prompt (and, for guidance, the negative prompt) → embeddings (in GPU memory where the runtime can).
+  const h = Math.floor(req.height / m.vaeScaleFactor);
+  const w = Math.floor(req.width / m.vaeScaleFactor);
+  checkLatentSize(m, h, w);
+  const dims = [1, m.latentChannels, h, w];
+  const size = dims.reduce((a, b) => a * b);
+
+  // 1. Prompt (and, for guidance, the negative prompt) → conditioning (in GPU memory where the runtime can).
   onStage({ stage: 'text_encoder', image: 0, images });
-  const context = await timed('text_encoder', () => encodePrompts(m, guided ? [req.negativePrompt ?? '', req.prompt] : [req.prompt]));
+  const negative = m.forceZerosForEmptyPrompt && !req.negativePrompt?.trim() ? null : (req.negativePrompt ?? '');
+  const prompts = guided ? [negative, req.prompt] : [req.prompt];
+  const conditioning: TextConditioning[] = [];
   try {
-    const timestepCond = lcm ? guidanceEmbedding(req.guidanceScale, embeddingWidth(m.unet)) : undefined;
-
-    const h = Math.floor(req.height / m.vaeScaleFactor);
-    const w = Math.floor(req.width / m.vaeScaleFactor);
-    const dims = [1, m.latentChannels, h, w];
-    const size = dims.reduce((a, b) => a * b);
+    await timed('text_encoder', async () => {
+      for (const batch of split ? prompts.map((p) => [p]) : [prompts]) conditioning.push(await encodeText(m, batch));
+    });
+    const extras: Record<string, Tensor> = {};
+    if (lcm) extras.timestep_cond = guidanceEmbedding(req.guidanceScale, embeddingWidth(m.unet));
+    // SDXL's micro-conditioning: original size, crop top-left, target size, in pixels (height first).
+    if ('time_ids' in m.unet.inputs) extras.time_ids = { data: Float32Array.of(h * m.vaeScaleFactor, w * m.vaeScaleFactor, 0, 0, h * m.vaeScaleFactor, w * m.vaeScaleFactor), dims: [1, 6] };
     const scheduler = m.scheduler(req.sampler);
     scheduler.setTimesteps(Math.max(1, Math.round(req.steps)));
 
@@ -147,14 +165,7 @@ export async function generate(
       for (let i = start; i < steps; i++) {
         onStage({ stage: 'unet', image: k, images, step: i - start, steps: steps - start });
         const input = scheduler.scaleModelInput(latents, i);
-        const feeds: Record<string, Feed> = {
-          sample: guided ? { data: repeat(input, 2), dims: [2, ...dims.slice(1)] } : { data: input, dims },
-          timestep: { data: Float32Array.of(scheduler.timesteps[i]), dims: [1] },
-          encoder_hidden_states: context,
-        };
-        if (timestepCond) feeds.timestep_cond = timestepCond;
-        const out = await timed('unet', () => m.unet.run(feeds));
-        const pred = (out.out_sample ?? Object.values(out)[0]).data as Float32Array;
+        const pred = await timed('unet', () => predictNoise(m.unet, conditioning, { data: input, dims }, scheduler.timesteps[i]!, extras));
         const eps = guided ? applyGuidance(pred, size, req.guidanceScale) : pred;
         latents = scheduler.step(eps, i, latents, scheduler.stochastic ? rng.randn(size) : undefined);
         onStage({ stage: 'unet', image: k, images, step: i - start + 1, steps: steps - start, latents: { data: latents, dims } });
@@ -167,29 +178,46 @@ export async function generate(
       results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]), seed });
     }
     // The steps asked for, less those img2img skips (PNDM makes one UNet call more than its steps).
-    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, onDevice: onDevice(context) ? ['encoder_hidden_states'] : [] };
+    const fromGpu = conditioning.some((c) => isGpuResident(c.context)) ? ['encoder_hidden_states'] : [];
+    return { images: results, timings, steps: Math.max(1, Math.round(req.steps)) - start / scheduler.order, gpuResidentInputs: fromGpu };
   } finally {
-    if (onDevice(context)) context.dispose();
+    conditioning.forEach(releaseConditioning);
   }
 }
 
 /**
- * The text encoder's hidden states for one prompt, or for [negative, prompt] as a batch of two.
- * On the GPU they stay in GPU memory, and every UNet call takes them from there (the batch of
- * two is encoded in one call then, when the text encoder takes any batch size).
+ * ε for `sample` `[1, C, h, w]` at timestep `t`, for every item of every conditioning in turn: one
+ * UNet call per conditioning, each the batch of its prompts (the latents repeated to match).
  */
-async function encodePrompts(m: StableDiffusionModel, prompts: string[]): Promise<Feed> {
-  const ids = prompts.map((p) => m.tokenizer.encode(p));
-  const output = 'last_hidden_state' in m.textEncoder.outputs ? 'last_hidden_state' : Object.keys(m.textEncoder.outputs)[0];
-  const batchDim = m.textEncoder.inputs.input_ids?.dims[0];
-  if (m.textEncoder.runOnDevice && (ids.length === 1 || typeof batchDim !== 'number')) {
-    const data = new Int32Array(ids.length * ids[0].length);
-    ids.forEach((one, i) => data.set(one, i * one.length));
-    return m.textEncoder.runOnDevice({ input_ids: { data, dims: [ids.length, ids[0].length] } }, output);
+async function predictNoise(unet: ModelRunner, conditioning: TextConditioning[], sample: Tensor, t: number, extras: Record<string, Tensor>): Promise<Float32Array> {
+  const preds: Float32Array[] = [];
+  for (const c of conditioning) {
+    const n = c.context.dims[0]!;
+    const feeds: Record<string, Feed> = {
+      sample: { data: repeat(sample.data as Float32Array, n), dims: [n, ...sample.dims.slice(1)] },
+      timestep: { data: Float32Array.of(t), dims: [1] },
+      encoder_hidden_states: c.context,
+    };
+    if (c.pooled) feeds.text_embeds = c.pooled;
+    for (const [name, e] of Object.entries(extras)) feeds[name] = { data: repeat(e.data as Float32Array, n), dims: [n, ...e.dims.slice(1)] };
+    const out = await unet.run(feeds);
+    preds.push((out.out_sample ?? Object.values(out)[0]).data as Float32Array);
   }
-  const encoded: Tensor[] = [];
-  for (const one of ids) encoded.push((await m.textEncoder.run({ input_ids: { data: one, dims: [1, one.length] } }))[output]);
-  return encoded.length === 1 ? encoded[0] : concat(encoded);
+  if (preds.length === 1) return preds[0]!;
+  const all = new Float32Array(preds.reduce((s, p) => s + p.length, 0));
+  preds.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  return all;
+}
+
+/** A UNet exported for one latent size (static shapes) makes only that image size: say so instead of failing inside onnxruntime. */
+function checkLatentSize(m: StableDiffusionModel, h: number, w: number): void {
+  const [, , fh, fw] = m.unet.inputs.sample?.dims ?? [];
+  const fixedH = typeof fh === 'number' ? fh : h;
+  const fixedW = typeof fw === 'number' ? fw : w;
+  if (fixedH !== h || fixedW !== w) {
+    const f = m.vaeScaleFactor;
+    throw new Error(`This model's UNet is exported for ${fixedW * f}×${fixedH * f} images only (static shapes); ${w * f}×${h * f} was asked for.`);
+  }
 }
 
 /** ε = ε_uncond + g·(ε_text − ε_uncond), from a batch of two predictions. */
@@ -221,15 +249,8 @@ function embeddingWidth(unet: ModelRunner): number {
 }
 
 function repeat(data: Float32Array, n: number): Float32Array {
+  if (n === 1) return data;
   const out = new Float32Array(data.length * n);
   for (let i = 0; i < n; i++) out.set(data, i * data.length);
   return out;
-}
-
-/** Stacks `[1, …]` tensors along the batch axis. */
-function concat(ts: Tensor[]): Tensor {
-  const data = new Float32Array(ts.reduce((s, t) => s + t.data.length, 0));
-  let at = 0;
-  for (const t of ts) data.set(t.data as Float32Array, at), (at += t.data.length);
-  return { data, dims: [ts.length, ...ts[0].dims.slice(1)] };
 }

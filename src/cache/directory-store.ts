@@ -14,19 +14,26 @@ type MovableHandle = FileSystemFileHandle & { move(name: string): Promise<void> 
 const PARTIAL = '.incomplete';
 
 /**
- * The Origin Private File System: the browser's own disk space for this origin, fast and
- * large, not visible as a normal folder. Partial files are `<name>.incomplete` beside the
- * final name and are renamed when complete, like huggingface_hub's cache.
+ * Files in a directory of the File System API, under their readable keys as paths: the Origin
+ * Private File System (the browser's own disk space for this origin, fast and large, not
+ * visible as a normal folder; `DirectoryStore.opfs()`) or a folder on the user's disk that they
+ * picked (`showDirectoryPicker`). Partial files are `<name>.incomplete` beside the final name
+ * and are renamed when complete, like huggingface_hub's cache.
  */
-export class OpfsStore implements Store {
+export class DirectoryStore implements Store {
   constructor(
-    private readonly root: Promise<FileSystemDirectoryHandle> = navigator.storage.getDirectory(),
-    /** `opfs`, or `folder` when `root` is a folder the user picked on their disk. */
-    readonly kind: 'opfs' | 'folder' = 'opfs',
+    private readonly root: Promise<FileSystemDirectoryHandle>,
+    /** `opfs` for the Origin Private File System, `folder` for a folder the user picked on their disk. */
+    readonly kind: 'opfs' | 'folder',
   ) {}
 
+  /** The store on this origin's private file system (OPFS). */
+  static opfs(): DirectoryStore {
+    return new DirectoryStore(navigator.storage.getDirectory(), 'opfs');
+  }
+
   /** Whether this browser context has OPFS at all (`navigator.storage.getDirectory`); the engine uses IndexedDB when not. */
-  static isAvailable(): boolean {
+  static isOpfsAvailable(): boolean {
     return typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
   }
 
