@@ -46,7 +46,10 @@ export {
   componentModelPath,
   missingFiles,
   pipelineFiles,
+  pipelineKind,
+  componentBytes,
   type Component,
+  type PipelineKind,
   type ModelVariant,
   type RepoLayout,
   type RepoFileInfo,
@@ -95,13 +98,25 @@ export {
   type FlowMatchResult,
 } from './pipelines/flow-match-transformer.ts';
 export {
-  isFlowMatchRepo,
-  flowMatchLayout,
-  flowMatchMissingFiles,
-  flowMatchPipelineFiles,
-  FLOW_MATCH_COMPONENTS,
-  CHAT_TOKENIZER_FILES,
+  loadFlowMatchTransformer,
+  zImageSigmas,
+  Z_IMAGE_TURBO_REFERENCE,
+  FLOW_MATCH_UNSUPPORTED,
   type FlowMatchComponent,
-  type FlowMatchLayout,
-} from './flow-match-layout.ts';
-export { loadFlowMatchTransformer, zImageSigmas, Z_IMAGE_TURBO_REFERENCE, type FlowMatchDescription, type FlowMatchLoadOptions } from './load-flow-match.ts';
+  type FlowMatchDescription,
+  type FlowMatchLoadOptions,
+  type UnsupportedSetting,
+} from './load-flow-match.ts';
+export {
+  loadModel,
+  runPipeline,
+  releaseModel,
+  isFlowMatchModel,
+  unsupportedSettings,
+  type AnyLoadedModel,
+  type LoadedFlowMatchModel,
+  type ModelFamily,
+  type PipelineStage,
+  type PipelineStageEvent,
+  type PipelineResult,
+} from './pipeline.ts';

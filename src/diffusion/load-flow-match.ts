@@ -5,9 +5,9 @@
 // against those numbers, so a mismatch is one clear message instead of a failed run.
 import { ChatTokenizer } from './chat-tokenizer.ts';
 import { EmbeddingCache, reopenableComponent } from './component-handle.ts';
-import { flowMatchLayout, flowMatchMissingFiles, type FlowMatchComponent } from './flow-match-layout.ts';
 import { guardFinite } from './nan-recovery.ts';
-import type { LoadOptions, ModelDefaults, RepoReader } from './load.ts';
+import { requireRunnable, type LoadOptions, type ModelDefaults, type RepoReader } from './load.ts';
+import { describeLayout, variantById } from './repo-layout.ts';
 import type { FlowMatchFamily, FlowMatchTransformerModel } from './pipelines/flow-match-transformer.ts';
 import { createScheduler } from './schedulers/index.ts';
 import type { SchedulerConfig } from './schedulers/scheduler.ts';
@@ -27,6 +27,18 @@ export const Z_IMAGE_TURBO_REFERENCE = {
   defaults: { steps: 8, guidanceScale: 0, size: 1024 } satisfies ModelDefaults,
 } as const;
 
+/** The ONNX components of a flow-matching transformer repo, in the order they are opened. */
+export type FlowMatchComponent = 'text_encoder' | 'transformer' | 'vae_decoder';
+
+/** The page's settings that a flow-matching Turbo model does not take (hidden for it). */
+export type UnsupportedSetting = 'negativePrompt' | 'guidance' | 'sampler' | 'img2img';
+
+/**
+ * What Z-Image-Turbo does not take: it is distilled to run without guidance (so no negative
+ * prompt), with its own flow-matching Euler sampler, and its pipeline has no VAE encoder.
+ */
+export const FLOW_MATCH_UNSUPPORTED: readonly UnsupportedSetting[] = ['negativePrompt', 'guidance', 'sampler', 'img2img'];
+
 /** What a flow-matching repo is, for the engine and the page. */
 export interface FlowMatchDescription {
   family: FlowMatchFamily;
@@ -40,7 +52,11 @@ export interface FlowMatchDescription {
   /** No VAE encoder in the pipeline. */
   img2img: false;
   /** The page's settings that do not apply (hidden for this model). */
-  unsupported: ('negativePrompt' | 'guidance' | 'sampler' | 'img2img')[];
+  unsupported: UnsupportedSetting[];
+  /** `folders` (diffusers) or `flat` (one `onnx/` folder of `<component>_model_<variant>.onnx`, as webnn/Z-Image-Turbo). */
+  layout: 'folders' | 'flat';
+  /** The variant opened: its name suffix (`q4f16`, …) and label. */
+  variant: { id: string; label: string };
   /** The graph each component opened. */
   files: Record<FlowMatchComponent, string>;
   /** `[1, C, h, w]` (4) or `[1, C, 1, h, w]` (5, the demo's export), as the transformer declares it. */
@@ -75,9 +91,10 @@ export async function loadFlowMatchTransformer(
   createRunner: RunnerFactory,
   opts: FlowMatchLoadOptions = {},
 ): Promise<FlowMatchTransformerModel & { description: FlowMatchDescription }> {
-  const missing = flowMatchMissingFiles(repo.files);
-  const layout = flowMatchLayout(repo.files);
-  if (missing.length || !layout) throw new Error(`This repo is not a flow-matching transformer model this app can run: it has no ${missing.join(', ')}.`);
+  requireRunnable(repo.files, 'This repo', opts.variant);
+  const layout = describeLayout(repo.files);
+  const variant = variantById(layout, opts.variant);
+  const models = variant.models as Record<FlowMatchComponent, string>;
   const assumed: string[] = [];
   const text = (p: string) => (repo.files.includes(p) ? repo.readText(p) : Promise.resolve(undefined));
   const tokenizer = ChatTokenizer.fromFiles((await text('tokenizer/tokenizer.json'))!, await text('tokenizer/tokenizer_config.json'), await text('tokenizer/chat_template.jinja'));
@@ -90,7 +107,7 @@ export async function loadFlowMatchTransformer(
 
   const loadMs: Record<string, number> = {};
   const open = async (component: FlowMatchComponent, options?: RunnerOptions): Promise<ModelRunner> => {
-    const path = layout.models[component];
+    const path = models[component];
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
     const read = (file: string) => (repo.readData ?? repo.readBytes).call(repo, file);
     const readExternal = async (location: string) => {
@@ -127,8 +144,10 @@ export async function loadFlowMatchTransformer(
     schedulerConfig,
     predictionType: 'flow',
     img2img: false,
-    unsupported: ['negativePrompt', 'guidance', 'sampler', 'img2img'],
-    files: layout.models,
+    unsupported: [...FLOW_MATCH_UNSUPPORTED],
+    layout: layout.kind,
+    variant: { id: variant.id, label: variant.label },
+    files: { text_encoder: models.text_encoder, transformer: models.transformer, vae_decoder: models.vae_decoder },
     latentRank,
     maxSequenceLength: Z_IMAGE_TURBO_REFERENCE.maxSequenceLength,
     chatTemplate: tokenizer.templateSource,

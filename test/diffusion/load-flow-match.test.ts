@@ -2,9 +2,9 @@
 // their I/O: which files are picked and fetched, which numbers come from the repo and which are
 // assumed (and said), and the clear messages when the parts do not fit.
 import { describe, expect, it } from 'vitest';
-import { flowMatchLayout, flowMatchMissingFiles, flowMatchPipelineFiles, isFlowMatchRepo } from '../../src/diffusion/flow-match-layout.ts';
+import { chooseVariant, componentBytes, describeLayout, missingFiles, pipelineFiles, pipelineKind, variantById } from '../../src/diffusion/repo-layout.ts';
 import { loadFlowMatchTransformer, Z_IMAGE_TURBO_REFERENCE } from '../../src/diffusion/load-flow-match.ts';
-import type { RepoReader } from '../../src/diffusion/load.ts';
+import { requireRunnable, type RepoReader } from '../../src/diffusion/load.ts';
 import type { ModelRunner, RunnerFactory, ValueInfo } from '../../src/diffusion/tensor.ts';
 import { qwenTokenizer, qwenTokenizerConfig } from '../../tools/tiny-model/qwen-tokenizer.ts';
 
@@ -56,33 +56,42 @@ function factory(signatures = SIGNATURES, shards: Record<string, string[]> = {})
   return { create, log };
 }
 
-describe('the flow-matching layout', () => {
+describe('the flow-matching layout (repo-layout.ts, as for Stable Diffusion)', () => {
   it('recognises webnn/Z-Image-Turbo and takes each graph with every shard, never the helper graphs or the safety checker', () => {
-    expect(isFlowMatchRepo(LAYOUT_B)).toBe(true);
-    expect(isFlowMatchRepo(['onnx/unet_model_q4f16.onnx', 'onnx/text_encoder_model_q4f16.onnx', 'onnx/vae_decoder_model_q4f16.onnx'])).toBe(false);
-    expect(isFlowMatchRepo(['unet/model.onnx', 'text_encoder/model.onnx'])).toBe(false);
-    expect(flowMatchLayout(LAYOUT_B)).toEqual({
-      kind: 'flat',
-      models: { text_encoder: te, transformer: tr, vae_decoder: vd },
-      files: { text_encoder: [te, `${te}_data`, `${te}_data_1`], transformer: [tr, `${tr}_data`, `${tr}_data_1`], vae_decoder: [vd] },
-    });
-    expect(flowMatchPipelineFiles(LAYOUT_B).sort()).toEqual(['tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json', te, `${te}_data`, `${te}_data_1`, tr, `${tr}_data`, `${tr}_data_1`, vd].sort());
+    expect(pipelineKind(LAYOUT_B)).toBe('flow-match-transformer');
+    expect(pipelineKind(['onnx/unet_model_q4f16.onnx', 'onnx/text_encoder_model_q4f16.onnx', 'onnx/vae_decoder_model_q4f16.onnx'])).toBe('stable-diffusion');
+    expect(pipelineKind(['unet/model.onnx', 'text_encoder/model.onnx'])).toBe('stable-diffusion');
+    const layout = describeLayout(LAYOUT_B);
+    expect(layout.kind).toBe('flat');
+    expect(layout.variants.map((x) => [x.id, x.label, x.float16])).toEqual([['q4f16', 'int4 weights (MatMulNBits), fp16', true]]);
+    expect(layout.variants[0]!.models).toEqual({ text_encoder: te, transformer: tr, vae_decoder: vd });
+    expect(pipelineFiles(LAYOUT_B).sort()).toEqual(['tokenizer/tokenizer.json', 'tokenizer/tokenizer_config.json', te, `${te}_data`, `${te}_data_1`, tr, `${tr}_data`, `${tr}_data_1`, vd].sort());
+    const sizes = LAYOUT_B.map((path) => ({ path, size: path.includes('transformer') ? 1.9e9 : path.includes('text_encoder') ? 1.1e9 : 99e6 }));
+    expect(componentBytes(sizes)).toEqual({ text_encoder: 3 * 1.1e9, transformer: 3 * 1.9e9, vae_decoder: 99e6 });
   });
 
-  it('prefers int4 with fp16 math, then fp16, int4 and fp32 when a repo has several variants; reads diffusers-style folders too', () => {
-    const variants = ['onnx/transformer_model.onnx', 'onnx/transformer_model_q4.onnx', tr, 'onnx/transformer_model_fp16.onnx', te, 'onnx/text_encoder_model_fp16.onnx', 'onnx/text_encoder_model.onnx', vd];
-    expect(flowMatchLayout(variants)!.models).toEqual({ transformer: tr, text_encoder: te, vae_decoder: vd });
-    expect(flowMatchLayout(['onnx/transformer_model.onnx', 'onnx/transformer_model_q4.onnx', te, vd])!.models.transformer).toBe('onnx/transformer_model_q4.onnx');
+  it('takes the variants the transformer has, each component in the nearest precision; reads diffusers-style folders too', () => {
+    const variants = ['onnx/transformer_model.onnx', 'onnx/transformer_model_fp16.onnx', tr, 'onnx/text_encoder_model_fp16.onnx', 'onnx/text_encoder_model.onnx', te, vd];
+    const layout = describeLayout(variants);
+    expect(layout.variants.map((x) => x.id)).toEqual(['', 'fp16', 'q4f16']);
+    expect(variantById(layout, 'q4f16').models).toEqual({ transformer: tr, text_encoder: te, vae_decoder: vd });
+    expect(variantById(layout, '').models).toEqual({ transformer: 'onnx/transformer_model.onnx', text_encoder: 'onnx/text_encoder_model.onnx', vae_decoder: vd });
+    // As for SDXL-Turbo's flat folder: int4 with fp16 math on WebGPU with shader-f16, fp32 without it.
+    expect(chooseVariant(layout, { backend: 'webgpu', shaderF16: true }).id).toBe('q4f16');
+    expect(chooseVariant(layout, { backend: 'webgpu', shaderF16: false }).id).toBe('');
     const folders = ['model_index.json', 'tokenizer/tokenizer.json', 'transformer/config.json', 'transformer/model.onnx', 'transformer/model.onnx_data', 'text_encoder/model.onnx', 'vae_decoder/model.onnx', 'vae/config.json'];
-    expect(isFlowMatchRepo(folders)).toBe(true);
-    expect(flowMatchLayout(folders)).toMatchObject({ kind: 'folders', files: { transformer: ['transformer/model.onnx', 'transformer/model.onnx_data'] } });
-    expect(flowMatchPipelineFiles(folders)).toEqual(folders);
+    expect(pipelineKind(folders)).toBe('flow-match-transformer');
+    expect(describeLayout(folders)).toMatchObject({ kind: 'folders', variants: [{ models: { transformer: 'transformer/model.onnx' } }] });
+    expect(pipelineFiles(folders).sort()).toEqual([...folders].sort());
   });
 
-  it('names what is missing', () => {
-    expect(flowMatchMissingFiles(LAYOUT_B)).toEqual([]);
-    expect(flowMatchMissingFiles([tr, vd])).toEqual(['tokenizer/tokenizer.json', 'onnx/text_encoder_model_<variant>.onnx']);
-    expect(flowMatchMissingFiles(['transformer/model.onnx'])).toEqual(['tokenizer/tokenizer.json', 'text_encoder/model.onnx', 'vae_decoder/model.onnx']);
+  it('names what is missing, with the flow-matching pipeline in the message', () => {
+    expect(missingFiles(LAYOUT_B)).toEqual([]);
+    expect(missingFiles([tr, vd])).toEqual(['tokenizer/tokenizer.json', 'onnx/text_encoder_model.onnx']);
+    expect(missingFiles(['transformer/model.onnx'])).toEqual(['tokenizer/tokenizer.json', 'text_encoder/model.onnx', 'vae_decoder/model.onnx']);
+    expect(() => requireRunnable([tr, vd], 'webnn/Z-Image-Turbo@main')).toThrow(
+      'webnn/Z-Image-Turbo@main is not a flow-matching transformer model this app can run: it has no tokenizer/tokenizer.json, onnx/text_encoder_model.onnx.',
+    );
   });
 });
 
@@ -103,6 +112,8 @@ describe('loadFlowMatchTransformer', () => {
       latentRank: 4,
       chatTemplate: 'built-in ChatML',
       unsupported: ['negativePrompt', 'guidance', 'sampler', 'img2img'],
+      layout: 'flat',
+      variant: { id: 'q4f16', label: 'int4 weights (MatMulNBits), fp16' },
       files: { text_encoder: te, transformer: tr, vae_decoder: vd },
     });
     expect(m.description.assumed).toEqual([
@@ -173,7 +184,7 @@ describe('loadFlowMatchTransformer', () => {
       'The transformer model stores its weights in transformer_model_q4f16.onnx_data_1, which the repo does not have.',
     );
     await expect(loadFlowMatchTransformer(repo([tr, vd]), factory().create)).rejects.toThrow(
-      'This repo is not a flow-matching transformer model this app can run: it has no tokenizer/tokenizer.json, onnx/text_encoder_model_<variant>.onnx.',
+      'This repo is not a flow-matching transformer model this app can run: it has no tokenizer/tokenizer.json, onnx/text_encoder_model.onnx.',
     );
   });
 });

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flowMatchPipelineFiles, generateFlowMatch, type FlowMatchResult } from '../../src/diffusion/index.ts';
+import { generateFlowMatch, pipelineFiles, type FlowMatchResult } from '../../src/diffusion/index.ts';
 import { ensureTinyModel, FAMILIES, tinyModelFiles, type ZImageFamilyId } from '../../tools/tiny-model/tiny-model.ts';
 import { referenceFlowMatchModel } from '../support/reference-flow-match.ts';
 
@@ -57,7 +57,7 @@ describe.each(FAMILY_IDS)('the %s stand-in in Node', (family) => {
       defaults: { steps: 8, guidanceScale: 0, size: 1024 },
     });
     expect(m.description.assumed).toHaveLength(reexport ? 2 : 3);
-    const wanted = flowMatchPipelineFiles(tinyModelFiles(family));
+    const wanted = pipelineFiles(tinyModelFiles(family));
     expect(wanted.some((f) => /scheduler_step|vae_pre_process|sc_prep|safety_checker/.test(f))).toBe(false);
     expect(wanted.filter((f) => f.includes('_data'))).toEqual(
       reexport

@@ -62,8 +62,8 @@ export interface FlowMatchResult {
   timings: Record<FlowMatchStage, number>;
   /** The steps run per image. */
   steps: number;
-  /** Always empty: the embeddings cross between workers as plain arrays. Kept for the engine's report, like the SD pipeline's. */
-  onDevice: string[];
+  /** Always empty: the embeddings cross between workers as plain arrays (see the SD pipeline's `gpuResidentInputs`). */
+  gpuResidentInputs: string[];
   /** Things that did not stop the work but change it (a prompt cut at the token limit, settings that do not apply). */
   notices: string[];
   /** The size made, in pixels (rounded down to whole transformer patches). */
@@ -154,7 +154,7 @@ export async function generateFlowMatch(
     const decoded = await timed('vae_decoder', () => m.vaeDecoder.run({ latent_sample: { data: scaled, dims } }));
     results.push({ image: vaeOutputToImage(decoded.sample ?? Object.values(decoded)[0]!), seed });
   }
-  return { images: results, timings, steps, onDevice: [], notices, width, height };
+  return { images: results, timings, steps, gpuResidentInputs: [], notices, width, height };
 }
 
 /** The text encoder's hidden states for the ids: `encoder_hidden_states` (re-export), `encoder_hidden_state` (the demo's), else its first output. */
