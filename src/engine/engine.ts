@@ -8,10 +8,11 @@ import { cachedRepoReader, describeModel, filesWithSources, makeImages, openMode
 import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { listRefs, modelPageUrl, type WhoAmI } from '../hub/index.ts';
+import { pipelineKind, releaseModel, unsupportedSettings } from '../diffusion/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelSource, PreparedModel } from './types.ts';
 
-type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
+type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; memory: string; warm?: boolean };
 
 /**
  * The whole product without a UI (see `EngineApi` for what each method does). Runs in a Web
@@ -97,9 +98,11 @@ export class Engine implements EngineApi {
     if (!cached && source.offline) throw notCachedOffline(source.model, revision);
     const m = cached ?? (await fetchManifest(await this.hubOptions(source), source.model, revision));
     const complete = cached !== undefined && (await locate(this.store, cached, [])).missing.length === 0;
+    const pipeline = pipelineKind(m.files.map((f) => f.path));
     return {
       model: m.repo, revision, commit: m.commit, license: m.license, gated: m.gated, private: m.private ?? false,
       totalBytes: m.files.reduce((s, f) => s + f.size, 0), cached: complete, modelUrl: modelPageUrl(source, m.repo),
+      pipeline, unsupported: unsupportedSettings(pipeline),
     };
   }
 
@@ -184,11 +187,10 @@ export class Engine implements EngineApi {
     const l = this.loaded;
     this.loaded = undefined;
     if (!l) return;
-    const m = l.open.model;
     try {
-      for (const r of [m.textEncoder, m.unet, m.vaeDecoder, m.vaeEncoder]) await r?.release();
+      await releaseModel(l.open.model);
     } finally {
-      l.open.close(); // ends onnxruntime's worker: its WebAssembly heap cannot shrink otherwise
+      l.open.close(); // ends onnxruntime's workers: a WebAssembly heap cannot shrink otherwise
     }
   }
 
@@ -250,18 +252,21 @@ export class Engine implements EngineApi {
     const key = `${source.model}@${manifest.commit}`;
     const backend = source.backend ?? 'auto';
     const gpuResident = source.gpuResident ?? true;
-    if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {
+    const memory = source.memory ?? 'auto';
+    const same = this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident && this.loaded.memory === memory;
+    if (this.loaded && same) {
       this.loaded.prepared = { ...this.loaded.prepared, offline: ensured.offline, downloadedBytes: 0 };
       return this.loaded;
     }
     await this.unload();
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
-    const open = await openModel(key, cachedRepoReader(this.store, manifest, ensured.localFiles), backend, onEvent, gpuResident).catch(async (err) => {
+    const reader = cachedRepoReader(this.store, manifest, ensured.localFiles);
+    const open = await openModel(key, reader, manifest.files, backend, onEvent, { gpuResident, memory }).catch(async (err) => {
       throw err instanceof Float16UnsupportedError && !ensured.offline ? await this.withFp32Revision(err, source) : err;
     });
     const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
-    this.loaded = { open, prepared, gpuResident };
+    this.loaded = { open, prepared, gpuResident, memory };
     return this.loaded;
   }
 }

@@ -1,7 +1,7 @@
 /** onnxruntime-web: backend choice and sessions. Sessions run in onnxruntime's own worker (session-worker.ts). */
 export { chooseBackend, type BackendChoice } from './backend.ts';
 export { createRuntime, type Runtime } from './remote.ts';
-export { runnerFactory, type Backend, type Ort } from './session.ts';
+export { runnerFactory, WASM32_LIMIT, type Backend, type Ort } from './session.ts';
 export { Float16UnsupportedError, ModelTooLargeError, installErrorTransfer, registerErrors, type ErrorClass } from './errors.ts';
 export { readOnnxInfo, OnnxFormatError, type OnnxInfo } from './onnx-info.ts';
 export { toFloat16, fromFloat16, toHalfBits, fromHalfBits } from './float16.ts';
