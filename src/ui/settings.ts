@@ -9,6 +9,8 @@ export interface Settings {
   revision: string;
   /** `auto` = WebGPU when the browser has it, else the CPU. */
   backend: Backend | 'auto';
+  /** `save` (URL `memory=save`): a worker per model component, the text encoder closed after each prompt (see the engine's placement). */
+  memory: 'auto' | 'save';
 }
 
 const MODEL_KEY = 'diffusion-studio:model';
@@ -33,7 +35,7 @@ export function rememberModel(model: string): void {
   }
 }
 
-/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision` and `backend` query parameters. */
+/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision`, `backend` and `memory` query parameters. */
 export function initialSettings(search: string = location.search): Settings {
   const q = new URLSearchParams(search);
   const backend = q.get('backend');
@@ -42,5 +44,6 @@ export function initialSettings(search: string = location.search): Settings {
     model: q.get('model') || rememberedModel() || DEFAULT_MODEL,
     revision: q.get('revision') || 'main',
     backend: backend === 'webgpu' || backend === 'wasm' ? backend : 'auto',
+    memory: q.get('memory') === 'save' ? 'save' : 'auto',
   };
 }

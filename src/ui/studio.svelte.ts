@@ -60,6 +60,8 @@ export class Studio {
   backendChoice = $state.raw<BackendChoice>();
   /** The model's facts once known: from the last image, else from the warm-up. */
   readonly model = $derived(this.prepared ?? this.readiness?.model);
+  /** Settings the chosen model does not take (Z-Image-Turbo: negative prompt, guidance, sampler, start image): the form hides them. */
+  readonly unsupported = $derived(new Set<string>(this.card?.unsupported ?? this.model?.unsupported ?? []));
 
   // What is happening.
   busy = $state(false);
@@ -106,7 +108,7 @@ export class Studio {
   /** What the engine is asked about. */
   source(): ModelSource {
     const s = this.settings;
-    return { hubUrl: s.hubUrl, model: s.model.trim(), revision: s.revision.trim() || 'main', offline: this.offline, backend: s.backend };
+    return { hubUrl: s.hubUrl, model: s.model.trim(), revision: s.revision.trim() || 'main', offline: this.offline, backend: s.backend, memory: s.memory };
   }
 
   /** License, gating and size before anything is downloaded (no request when cached); a cached model is warmed up. */
