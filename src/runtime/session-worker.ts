@@ -3,14 +3,25 @@
 // memory never shrinks, so it stays at the largest model's high-water mark) and its GPU device.
 // Sessions live here; the engine holds runners that forward each call (see remote.ts).
 import { expose, releaseProxy, transfer } from 'comlink';
-import * as ort from 'onnxruntime-web/webgpu';
-import { isGpuResident, type GpuResidentTensor, type ModelRunner, type RunnerOptions, type Tensor } from '../diffusion/index.ts';
+import { isGpuResident, type GpuResidentTensor, type ModelRunner, type RunnerFactory, type RunnerOptions, type Tensor } from '../diffusion/index.ts';
 import { chooseBackend } from './backend.ts';
 import { installErrorTransfer } from './errors.ts';
 import { runnerFactory, type Backend, type Ort } from './session.ts';
 
-// Threads need cross-origin isolation (SharedArrayBuffer); without it one thread, and no warning spam.
-ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+/**
+ * onnxruntime's build for the worker's backend, imported when the backend is known so a page
+ * loads one build and one .wasm. The CPU gets the plain wasm build: the WebGPU build's CPU side
+ * lacks contrib kernels such as GatherBlockQuantized (int4 embeddings: "Could not find an
+ * implementation for GatherBlockQuantized(1)"), which the plain build has. WebGPU and WebNN get
+ * the WebGPU build, which registers both providers. A stage that falls back to the CPU inside a
+ * WebGPU worker stays on the WebGPU build: its inputs may live in that build's GPU memory.
+ */
+async function ortFor(backend: Backend): Promise<Ort> {
+  const ort = (backend === 'wasm' ? await import('onnxruntime-web/wasm') : await import('onnxruntime-web/webgpu')) as unknown as Ort;
+  // Threads need cross-origin isolation (SharedArrayBuffer); without it one thread, and no warning spam.
+  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  return ort;
+}
 
 /** A tensor as it crosses to this worker: plain, or the id of one kept here in GPU memory. */
 export type WireFeed = Tensor | { residentId: number; dims: number[] };
@@ -18,7 +29,9 @@ export type WireFeed = Tensor | { residentId: number; dims: number[] };
 const runners = new Map<number, ModelRunner>();
 const resident = new Map<number, GpuResidentTensor>();
 let nextId = 1;
-let createRunner = runnerFactory(ort as unknown as Ort, 'wasm');
+let createRunner: RunnerFactory = async () => {
+  throw new Error('onnxruntime is not started yet (init first).');
+};
 
 function resolve(feeds: Record<string, WireFeed>) {
   const out: Record<string, Tensor | GpuResidentTensor> = {};
@@ -42,10 +55,10 @@ const runner = (id: number) => {
 const buffers = (ts: Tensor[]) => [...new Set(ts.map((t) => t.data.buffer as ArrayBuffer))];
 
 const api = {
-  /** Chooses the backend (WebGPU when the browser gives an adapter) for the sessions of this worker. */
+  /** Chooses the backend (WebGPU when the browser gives an adapter, or what `prefer` says) for the sessions of this worker, and loads its onnxruntime build. */
   async init(prefer: Backend | 'auto') {
     const choice = await chooseBackend(prefer);
-    createRunner = runnerFactory(ort as unknown as Ort, choice.backend, { shaderF16: choice.shaderF16 });
+    createRunner = runnerFactory(await ortFor(choice.backend), choice.backend, { shaderF16: choice.shaderF16 });
     return choice;
   },
   async open(name: string, model: Uint8Array | Blob, readExternal: (location: string) => Promise<Uint8Array | Blob>, options?: RunnerOptions) {
