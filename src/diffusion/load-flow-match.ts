@@ -67,6 +67,14 @@ export interface FlowMatchDescription {
   chatTemplate: string;
   /** In words: every number taken from the reference configuration because the repo has no config for it. */
   assumed: string[];
+  /** The reference configuration that filled the gaps, when one did (as Stable Diffusion's description says it). */
+  reference?: { id: string; name: string; source: string };
+  /** Where the tokenizer came from. */
+  tokenizers: string[];
+  /** The only image size the model makes, when its transformer's latent size is fixed by the export. */
+  fixedSize?: { width: number; height: number };
+  /** The transformer's fixed batch size, when it has one (1 in the re-export: a batch runs image by image). */
+  fixedBatch?: number;
   /** Milliseconds it took to open each component (the text encoder's first opening). */
   loadMs: Record<string, number>;
 }
@@ -137,10 +145,12 @@ export async function loadFlowMatchTransformer(
   const vaeDecoder = await load('vae_decoder');
 
   const latentRank = checkSignatures(encoderInfo, transformer, vaeDecoder, vae.latent_channels);
+  const fixed = staticSize(transformer, vae.scaleFactor);
+  const batch = transformer.inputs.hidden_states!.dims[0];
   const description: FlowMatchDescription = {
     family: 'z-image',
     pipeline: 'flow-match-transformer',
-    defaults: { ...Z_IMAGE_TURBO_REFERENCE.defaults, size: staticSize(transformer, vae.scaleFactor) ?? Z_IMAGE_TURBO_REFERENCE.defaults.size },
+    defaults: { ...Z_IMAGE_TURBO_REFERENCE.defaults, size: fixed ?? Z_IMAGE_TURBO_REFERENCE.defaults.size },
     schedulerConfig,
     predictionType: 'flow',
     img2img: false,
@@ -152,6 +162,10 @@ export async function loadFlowMatchTransformer(
     maxSequenceLength: Z_IMAGE_TURBO_REFERENCE.maxSequenceLength,
     chatTemplate: tokenizer.templateSource,
     assumed,
+    reference: assumed.length ? { id: 'z-image-turbo', name: 'Z-Image-Turbo', source: 'Tongyi-MAI/Z-Image-Turbo' } : undefined,
+    tokenizers: ['tokenizer/tokenizer.json'],
+    fixedSize: fixed ? { width: fixed, height: fixed } : undefined,
+    fixedBatch: typeof batch === 'number' ? batch : undefined,
     loadMs,
   };
   return {

@@ -115,7 +115,11 @@ describe('loadFlowMatchTransformer', () => {
       layout: 'flat',
       variant: { id: 'q4f16', label: 'int4 weights (MatMulNBits), fp16' },
       files: { text_encoder: te, transformer: tr, vae_decoder: vd },
+      reference: { id: 'z-image-turbo', name: 'Z-Image-Turbo', source: 'Tongyi-MAI/Z-Image-Turbo' },
+      tokenizers: ['tokenizer/tokenizer.json'],
+      fixedBatch: 1, // the re-export's batch axis is 1
     });
+    expect(m.description.fixedSize).toBeUndefined();
     expect(m.description.assumed).toEqual([
       'chat template: ChatML (the tokenizer has none), one user message with the generation prompt',
       'scheduler: FlowMatchEulerDiscrete, shift 3, 1000 training steps (the repo has no scheduler_config.json)',
@@ -136,6 +140,7 @@ describe('loadFlowMatchTransformer', () => {
     const m = await loadFlowMatchTransformer(repo(files, configs), factory().create);
     expect([m.vaeScalingFactor, m.vaeShiftFactor, m.description.schedulerConfig.shift]).toEqual([0.5, 0, 2]);
     expect(m.description.assumed).toEqual(['chat template: ChatML (the tokenizer has none), one user message with the generation prompt']);
+    expect(m.description.reference).toBeDefined(); // the template still came from the reference
 
     const bad = async (path: string, value: unknown) => loadFlowMatchTransformer(repo(files, { ...configs, [path]: JSON.stringify(value) }), factory().create);
     await expect(bad('vae/config.json', { scaling_factor: 0 })).rejects.toThrow('vae/config.json: scaling_factor must be a number above 0, not 0.');
@@ -158,7 +163,8 @@ describe('loadFlowMatchTransformer', () => {
       },
     };
     const m = await loadFlowMatchTransformer(repo(LAYOUT_B), factory(demo).create);
-    expect(m.description).toMatchObject({ latentRank: 5, defaults: { size: 512 } });
+    expect(m.description).toMatchObject({ latentRank: 5, defaults: { size: 512 }, fixedSize: { width: 512, height: 512 } });
+    expect(m.description.fixedBatch).toBeUndefined();
   });
 
   it('with releaseTextEncoder, checks the text encoder and closes it before the transformer opens; it reopens on demand', async () => {
