@@ -99,6 +99,36 @@ describe('the re-export (fp16 I/O, sharded external data, a chat template) on th
     await expect.poll(() => page.getByTestId('history-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-seed'))), UNTIL_TEST_TIMEOUT).toEqual(['42']);
   });
 
+  it("shows the transformer's steps, the time left and a preview of its 16-channel latents while denoising", async () => {
+    await page.getByTestId('steps').fill('12');
+    const seen = page.evaluate(
+      () =>
+        new Promise<{ statuses: string[]; eta: boolean; preview?: string }>((done) => {
+          const seen = { statuses: [] as string[], eta: false, preview: undefined as string | undefined };
+          const watch = new MutationObserver(() => {
+            const status = document.querySelector('[role="status"]')?.textContent?.trim();
+            if (status && seen.statuses.at(-1) !== status) seen.statuses.push(status);
+            seen.eta ||= !!document.querySelector('[data-testid="eta"]');
+            const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="preview"]');
+            if (canvas && canvas.width) seen.preview = `${canvas.width}×${canvas.height}`;
+            if (document.querySelector('[data-testid="result-image"]') && !(document.querySelector('[data-testid="generate"]') as HTMLButtonElement).disabled && seen.preview) {
+              watch.disconnect();
+              done(seen);
+            }
+          });
+          watch.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+        }),
+    );
+    await page.getByTestId('width').fill('128');
+    await page.getByTestId('height').fill('128');
+    expect(await act(page, 'generate', { prompt: PROMPT, seed: 3 })).toBeUndefined();
+    const { statuses, eta, preview } = await seen;
+    expect(statuses.some((s) => /^Denoising: step \d+ of 12…/.test(s)), statuses.join(' | ')).toBe(true);
+    expect(eta).toBe(true);
+    expect(preview).toBe('16×16'); // one pixel per latent: 128 px / 8, drawn from all 16 channels
+    await page.getByTestId('steps').fill(String(s.steps));
+  });
+
   it('gives the same image for the same seed after a reload (the cached model is opened again, nothing downloaded)', async () => {
     e2e.hub.clearLog();
     await page.reload();

@@ -63,9 +63,24 @@ interface Part {
   write(repoDir: string): Promise<void>;
 }
 
-/** Every file of a Z-Image stand-in, in groups that can be listed without being built. */
-export function zImageParts(family: ZImageFamilyId, seed: number): Part[] {
+/** Sizes of a big Z-Image stand-in (see {@link zImageParts}): its text encoder's and transformer's files, in bytes. */
+export interface BigZImageSizes {
+  textEncoderBytes: number;
+  transformerBytes: number;
+}
+
+/** The most one external-data shard holds, as webnn/Z-Image-Turbo's re-export splits them (≤ 1.9 GB). */
+const MAX_SHARD_BYTES = 1.9e9;
+
+/**
+ * Every file of a Z-Image stand-in, in groups that can be listed without being built. With `big`,
+ * the text encoder and transformer are grown to those sizes by tables that cost a Gather to run
+ * (Net.ballast), in as many ≤ 1.9 GB shards as they need: a stand-in whose two big parts do not fit
+ * one WebAssembly memory together, for `npm run bench:big`.
+ */
+export function zImageParts(family: ZImageFamilyId, seed: number, big?: BigZImageSizes): Part[] {
   const l = LAYOUTS[family];
+  const shards = (bytes: number | undefined) => Math.max(l.shards, Math.ceil((bytes ?? 0) / MAX_SHARD_BYTES));
   const tokenizer = qwenTokenizer({ mergeFormat: l.mergeFormat });
   const configs: Record<string, string> = {
     'tokenizer/tokenizer.json': tokenizer.tokenizerJson,
@@ -85,10 +100,12 @@ export function zImageParts(family: ZImageFamilyId, seed: number): Part[] {
         }
       },
     },
-    graphPart(TEXT, l.shards, () =>
-      zImageTextEncoderGraph(tokenizer.vocabSize, seed, { io: l.io, ids: [b, 'sequence_length'], mask: [b, 'total_sequence_length'], output: l.textOutput, hidden: [b, 'sequence_length', W] }),
+    graphPart(TEXT, shards(big?.textEncoderBytes), () =>
+      zImageTextEncoderGraph(tokenizer.vocabSize, seed, {
+        io: l.io, ids: [b, 'sequence_length'], mask: [b, 'total_sequence_length'], output: l.textOutput, hidden: [b, 'sequence_length', W], ballastBytes: big?.textEncoderBytes,
+      }),
     ),
-    graphPart(TRANSFORMER, l.shards, () =>
+    graphPart(TRANSFORMER, shards(big?.transformerBytes), () =>
       zImageTransformerGraph(seed + 1, {
         io: l.io,
         latents,
@@ -96,6 +113,7 @@ export function zImageParts(family: ZImageFamilyId, seed: number): Part[] {
         context: [b, 'seq_len', W],
         output: l.transformerOutput,
         out: l.frames ? [C, 'num_frames', 'height', 'width'] : latents,
+        ballastBytes: big?.transformerBytes,
       }),
     ),
     graphPart(VAE, 0, () => zImageVaeDecoderGraph(seed + 2, { io: l.io, latent: ['batch_size', C, 'latent_height', 'latent_width'], sample: ['batch_size', 3, 'height', 'width'] })),

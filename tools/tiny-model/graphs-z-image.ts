@@ -20,6 +20,8 @@ export interface ZTextEncoderOptions {
   /** The hidden states' name (`encoder_hidden_states`, or the demo's `encoder_hidden_state`) and dims. */
   output: string;
   hidden: readonly Dim[];
+  /** Bytes of tables that bring the weights to a real text encoder's size at no cost to run (see Net.ballast); for benchmarks. */
+  ballastBytes?: number;
 }
 
 /** RMSNorm as exporters spell it without the contrib op: x / √(mean(x²) + ε) · w. */
@@ -64,8 +66,16 @@ export function zImageTextEncoderGraph(vocabSize: number, seed: number, o: ZText
   const gate = n.linear(m, `${layer}.mlp.gate_proj`, W, 2 * W, 1, false);
   const up = n.linear(m, `${layer}.mlp.up_proj`, W, 2 * W, 1, false);
   const down = n.linear(g.node('Mul', [n.silu(gate), up]), `${layer}.mlp.down_proj`, 2 * W, W, 1, false);
-  n.floatOutput(o.output, o.io, o.hidden, (output) => g.node('Add', [h, down], {}, output));
+  // Read by the first token's id (mod the tables' 1000 rows): every byte is loaded, one row a table is used.
+  const firstId = () => g.node('Slice', [g.node('Reshape', [ids, g.ints('ids_flat', [-1])]), g.ints('first_start', [0]), g.ints('first_end', [1])]);
+  const ballast = o.ballastBytes ? ballastTerm(n, g.node('Mod', [firstId(), g.init('ballast_rows', [], BigInt64Array.of(1000n))]), o.ballastBytes) : undefined;
+  n.floatOutput(o.output, o.io, o.hidden, (output) => (ballast ? g.node('Add', [g.node('Add', [h, down]), ballast], {}, output) : g.node('Add', [h, down], {}, output)));
   return g;
+}
+
+/** {@link Net.ballast}'s [1, 1, 1, 1] term as [1, 1, 1], to add to `[B, S, W]` hidden states (or broadcast over latents). */
+function ballastTerm(n: Net, index: string, bytes: number, rank = 3): string {
+  return n.g.node('Reshape', [n.ballast(index, bytes), n.g.ints(`ballast.shape${rank}`, Array(rank).fill(1))]);
 }
 
 /** What a transformer export declares. */
@@ -78,6 +88,8 @@ export interface ZTransformerOptions {
   /** The output's name (`sample`, or the demo's `unified_results`) and dims (the demo's drop the batch axis). */
   output: string;
   out: readonly Dim[];
+  /** As {@link ZTextEncoderOptions.ballastBytes}, read by the timestep. */
+  ballastBytes?: number;
 }
 
 /**
@@ -119,8 +131,12 @@ export function zImageTransformerGraph(seed: number, o: ZTransformerOptions): Gr
   h = g.node('Add', [h, n.linear(g.node('MatMul', [g.node('Softmax', [logits], { axis: -1 }), v]), 'block.attn.to_out', M, M, 2)]);
   h = g.node('Add', [h, n.linear(n.silu(n.linear(n.layerNorm(h, 'block.norm2', M), 'block.ff.0', M, 2 * M)), 'block.ff.2', 2 * M, M)]);
   const out = n.linear(modulate(h, 'final_layer.norm'), 'final_layer.linear', M, P, 1.5);
-  const estimate = g.node('DepthToSpace', [g.node('Reshape', [g.node('Transpose', [out], { perm: [0, 2, 1] }), g.node('Shape', [patches])])], { blocksize: Z_TINY.patch, mode: 'DCR' });
+  let estimate = g.node('DepthToSpace', [g.node('Reshape', [g.node('Transpose', [out], { perm: [0, 2, 1] }), g.node('Shape', [patches])])], { blocksize: Z_TINY.patch, mode: 'DCR' });
 
+  if (o.ballastBytes) {
+    const index = g.node('Cast', [g.node('Floor', [g.node('Mul', [t, n.scalar('ballast_rows', 999)])])], { to: INT64 }); // [B]
+    estimate = g.node('Add', [estimate, ballastTerm(n, index, o.ballastBytes, 4)]);
+  }
   const sigma = g.node('Reshape', [g.node('Max', [g.node('Sub', [n.scalar('sigma_one', 1), t]), n.scalar('sigma_floor', 0.02)]), g.ints('sigma_shape', [-1, 1, 1, 1])]);
   n.floatOutput(o.output, o.io, o.out, (output) => {
     const raw = g.node('Div', [g.node('Sub', [estimate, x]), sigma], {}, frames ? undefined : output);
