@@ -5,7 +5,12 @@
 // memory of all browser processes during download and load as a multiple of the model's bytes;
 // first image after "model ready" vs the next one; generation total vs the sum of stage times;
 // and what writing the same bytes into WebGPU buffers costs on this adapter.
-// Prints a table and writes bench/results/big.json.  Run: npm run bench:big  (needs ~8 GB free disk)
+// Then a stand-in of webnn/Z-Image-Turbo whose text encoder (2.3 GB) and transformer (2.6 GB) together
+// exceed one WebAssembly memory, on the CPU backend: downloaded, opened in a worker per big component
+// (the text encoder's ended after each prompt), generating, with peak memory; its files and profile
+// are deleted afterwards.
+// Prints a table and writes bench/results/big.json.  Run: npm run bench:big  (needs ~18 GB free disk;
+// LAYOUT=single, external or z-image runs one row)
 import { execSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,13 +20,16 @@ import { confirmHub } from '../test/support/app-driver.ts';
 import { launchPersistentChromium } from '../test/support/browser.ts';
 import { startApp } from '../tools/app-server.ts';
 import { startHub } from '../tools/hub/hub-server.ts';
-import { bigModelFiles, ensureBigModel, type BigLayout } from '../tools/tiny-model/tiny-model.ts';
+import { bigModelFiles, bigZImageFiles, ensureBigModel, ensureBigZImageModel, type BigLayout } from '../tools/tiny-model/tiny-model.ts';
 
 const ROOT = '.cache/hub-root';
 const MODELS: { repo: string; layout: BigLayout; unetBytes: number }[] = [
   { repo: 'tiny/sd-turbo-big', layout: 'single', unetBytes: 1_740_000_000 },
   { repo: 'tiny/sd-turbo-big-ext', layout: 'external', unetBytes: 2_560_000_000 },
 ].filter((m) => !process.env.LAYOUT || process.env.LAYOUT === m.layout) as { repo: string; layout: BigLayout; unetBytes: number }[];
+
+const Z_IMAGE = { repo: 'tiny/z-image-turbo-big', textEncoderBytes: 2_300_000_000, transformerBytes: 2_600_000_000 };
+const withZImage = !process.env.LAYOUT || process.env.LAYOUT === 'z-image';
 
 execSync('npx vite build', { stdio: 'ignore' });
 for (const m of MODELS) await ensureBigModel(ROOT, m.repo, m);
@@ -195,6 +203,73 @@ for (const m of MODELS) {
   console.log(rows.at(-1));
   await context.close();
   await rm(profile, { recursive: true, force: true });
+}
+
+/**
+ * The Z-Image row: a model larger than one WebAssembly memory, on the CPU backend (where every
+ * session's weights live in its worker's memory), in a persistent profile.
+ */
+async function zImageRow(): Promise<Record<string, string | number>> {
+  const t0 = Date.now();
+  const dir = await ensureBigZImageModel(ROOT, Z_IMAGE.repo, Z_IMAGE);
+  const generateS = ((Date.now() - t0) / 1000).toFixed(0);
+  const files = bigZImageFiles(Z_IMAGE);
+  const bytes = (await Promise.all(files.map((f) => stat(join(dir, f)).then((s) => s.size)))).reduce((a, b) => a + b, 0);
+  const profile = await mkdtemp(join(tmpdir(), 'bench-big-z-'));
+  try {
+    const url = `${app.url}/?${new URLSearchParams({ hub: hub.url, model: Z_IMAGE.repo, backend: 'wasm' })}`;
+    let context = await launchPersistentChromium(profile);
+    let page = await context.newPage();
+    await page.goto(url);
+    const download = await measured(() => click(page, 'download', '[data-testid="download-info"]'));
+    await context.close();
+
+    // A fresh browser: open → "model ready" (every component opened once, one warm-up image).
+    context = await launchPersistentChromium(profile);
+    const sessionWorkers = () => context.pages().flatMap((p) => p.workers()).filter((w) => w.url().includes('session-worker')).length;
+    const load = await measured(async () => {
+      page = await context.newPage();
+      await page.goto(url);
+      await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 1_800_000 });
+    });
+    const workersReady = sessionWorkers();
+    await page.getByTestId('width').fill('256');
+    await page.getByTestId('height').fill('256');
+    await page.getByTestId('steps').fill('4');
+    // A new prompt reopens the text encoder in a worker of its own; the same prompt with another seed does not.
+    const first = await measured(() => click(page, 'generate', '[data-testid="result-image"]'));
+    const memory = (await page.getByTestId('memory-plan').textContent()) ?? '';
+    await page.getByTestId('seed').fill('2');
+    const next = await measured(() => click(page, 'generate', '[data-testid="result-image"]'));
+    const info = ((await page.getByTestId('result-info').textContent()) ?? '').replace(/\s+/g, ' ');
+    const perStep = /transformer ([\d.]+) (ms|s)/.exec(info);
+    await context.close();
+    const x = (v: number) => `${(v / bytes).toFixed(2)}×`;
+    console.log(memory);
+    return {
+      model: `z-image ${(bytes / 1e9).toFixed(2)} GB, wasm`,
+      'generated in s': generateS,
+      'download MB/s': Math.round(bytes / 1048576 / (download.ms / 1000)),
+      'warm load s (ready)': (load.ms / 1000).toFixed(1),
+      'session workers when ready': workersReady,
+      'peak mem download': x(download.peakGrowth),
+      'peak mem load': x(load.peakGrowth),
+      'peak mem first image': x(first.peakGrowth),
+      'first image s (new prompt)': (first.ms / 1000).toFixed(2),
+      'next image s (same prompt)': (next.ms / 1000).toFixed(2),
+      'transformer per step': perStep ? `${((Number(perStep[1]) * (perStep[2] === 's' ? 1000 : 1)) / 4).toFixed(0)} ms` : '?',
+    };
+  } finally {
+    // Gigabytes made for this row only: the repo, its stamp and the profile go.
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(ROOT, `.${Z_IMAGE.repo.replace('/', '--')}.stamp`), { force: true });
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+if (withZImage) {
+  rows.push(await zImageRow());
+  console.log(rows.at(-1));
 }
 
 console.table(rows);

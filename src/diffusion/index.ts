@@ -1,7 +1,7 @@
 /**
  * Pure math and model glue: tokenizers, A1111 prompt syntax, schedulers, torch-compatible noise, repo layouts and reference
- * configurations, the Stable Diffusion pipeline. Runs in Node and browsers alike, in float32;
- * the runtime converts to whatever each model declares.
+ * configurations, the Stable Diffusion pipeline and the flow-matching transformer pipeline (Z-Image-Turbo). Runs in Node and
+ * browsers alike, in float32; the runtime converts to whatever each model declares.
  * @module
  */
 export { ClipTokenizer, TokenizerError, type TokenizerConfig } from './clip-tokenizer.ts';
@@ -58,7 +58,10 @@ export {
   missingFiles,
   pipelineFiles,
   everyVariantFiles,
+  pipelineKind,
+  componentBytes,
   type Component,
+  type PipelineKind,
   type ModelVariant,
   type RepoLayout,
   type RepoFileInfo,
@@ -96,3 +99,36 @@ export {
   type ModelDescription,
   type LoadOptions,
 } from './load.ts';
+export { ChatTokenizer, CHATML_TEMPLATE, truncationNotice, type ChatTemplateSource, type EncodedPrompt } from './chat-tokenizer.ts';
+export { reopenableComponent, EmbeddingCache, type ComponentHandle } from './component-handle.ts';
+export {
+  generateFlowMatch,
+  type FlowMatchFamily,
+  type FlowMatchTransformerModel,
+  type FlowMatchStage,
+  type FlowMatchStageEvent,
+  type FlowMatchResult,
+} from './pipelines/flow-match-transformer.ts';
+export {
+  loadFlowMatchTransformer,
+  zImageSigmas,
+  Z_IMAGE_TURBO_REFERENCE,
+  FLOW_MATCH_UNSUPPORTED,
+  type FlowMatchComponent,
+  type FlowMatchDescription,
+  type FlowMatchLoadOptions,
+  type UnsupportedSetting,
+} from './load-flow-match.ts';
+export {
+  loadModel,
+  runPipeline,
+  releaseModel,
+  isFlowMatchModel,
+  unsupportedSettings,
+  type AnyLoadedModel,
+  type LoadedFlowMatchModel,
+  type ModelFamily,
+  type PipelineStage,
+  type PipelineStageEvent,
+  type PipelineResult,
+} from './pipeline.ts';

@@ -7,7 +7,7 @@ import { configBoolean, configInteger, configIntegers, configPositive, configSam
 import { guardFinite, type Recovery } from './nan-recovery.ts';
 import type { StableDiffusionModel } from './pipelines/stable-diffusion.ts';
 import { architectureOf, chooseReference, familyOf, stepsFromName, type Family, type UnetSignature } from './reference-configs.ts';
-import { describeLayout, missingFiles, variantById, type Component, type ModelVariant } from './repo-layout.ts';
+import { describeLayout, missingFiles, pipelineKind, variantById, type Component, type ModelVariant } from './repo-layout.ts';
 import { createScheduler, samplerConfig } from './schedulers/index.ts';
 import type { SchedulerConfig } from './schedulers/scheduler.ts';
 import type { ModelRunner, RunnerFactory, RunnerOptions } from './tensor.ts';
@@ -96,7 +96,8 @@ export interface LoadOptions {
 /** Throws one clear message when a repo's file list (of `variant`) lacks what the pipeline needs; `what` names the repo in it. */
 export function requireRunnable(files: readonly string[], what = 'This repo', variant?: string): void {
   const missing = missingFiles(files, variant);
-  if (missing.length) throw new Error(`${what} is not a Stable Diffusion ONNX model this app can run: it has no ${missing.join(', ')}.`);
+  const kind = pipelineKind(files) === 'flow-match-transformer' ? 'flow-matching transformer' : 'Stable Diffusion ONNX';
+  if (missing.length) throw new Error(`${what} is not a ${kind} model this app can run: it has no ${missing.join(', ')}.`);
 }
 
 /** A loaded model and its description. */

@@ -4,14 +4,28 @@
 // - flat (webnn/sdxl-turbo, webnn/Z-Image-Turbo, transformers.js style): one `onnx/` folder of
 //   `<component>_model[_<variant>].onnx` files, e.g. `unet_model_q4f16.onnx`, with external data in
 //   `<file>_data`, `<file>_data_1`, … (ort-web-perf's chunker names them so). Helper graphs there
-//   (`concat_model_f16.onnx`, `latents_model_f16.onnx`, `scheduler_model_f16.onnx`, safety checker)
+//   (`concat_model_f16.onnx`, `latents_model_f16.onnx`, `scheduler_model_f16.onnx`, Z-Image's
+//   `scheduler_step_model_f16.onnx` and `vae_pre_process_model_f16.onnx`, safety checker)
 //   are not components: the pipeline does their work itself, so they are neither listed nor fetched.
+// The denoiser says which pipeline runs the repo: a UNet (Stable Diffusion) or a transformer
+// (flow matching: Z-Image-Turbo's `transformer_model_q4f16.onnx`); variants are named after it.
 
-/** The ONNX components of a Stable Diffusion repo; `text_encoder_2` is SDXL's, `vae_encoder` is img2img's. */
-export const COMPONENTS = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder'] as const;
+/**
+ * The ONNX components a repo may have: `text_encoder_2` is SDXL's, `vae_encoder` is img2img's;
+ * `unet` is Stable Diffusion's denoiser, `transformer` a flow-matching model's (Z-Image-Turbo).
+ */
+export const COMPONENTS = ['text_encoder', 'text_encoder_2', 'unet', 'transformer', 'vae_decoder', 'vae_encoder'] as const;
 /** One of {@link COMPONENTS}. */
 export type Component = (typeof COMPONENTS)[number];
-const REQUIRED: Component[] = ['text_encoder', 'unet', 'vae_decoder'];
+
+/** Which pipeline runs a repo: Stable Diffusion's (a UNet) or the flow-matching transformer's (a transformer and no UNet). */
+export type PipelineKind = 'stable-diffusion' | 'flow-match-transformer';
+const REQUIRED: Record<PipelineKind, Component[]> = {
+  'stable-diffusion': ['text_encoder', 'unet', 'vae_decoder'],
+  'flow-match-transformer': ['text_encoder', 'transformer', 'vae_decoder'],
+};
+/** A chat model's text encoder brings its own tokenizer: there is no shipped one to fall back on. */
+const FLOW_MATCH_TOKENIZER = 'tokenizer/tokenizer.json';
 
 /** A file of a repo, with its size when the listing gives one. */
 export interface RepoFileInfo {
@@ -42,7 +56,7 @@ export interface RepoLayout {
   variants: ModelVariant[];
 }
 
-const FLAT = /^onnx\/(text_encoder_2|text_encoder|unet|vae_decoder|vae_encoder)_model(?:_([\w.-]+?))?\.onnx$/;
+const FLAT = /^onnx\/(text_encoder_2|text_encoder|unet|transformer|vae_decoder|vae_encoder)_model(?:_([\w.-]+?))?\.onnx$/;
 const CONFIG_FILES = ['model_index.json', 'scheduler/scheduler_config.json'];
 const TOKENIZER_DIRS = ['tokenizer/', 'tokenizer_2/'];
 const ROOT_TOKENIZER = ['tokenizer.json', 'tokenizer_config.json'];
@@ -72,7 +86,9 @@ export function describeLayout(listing: readonly (string | RepoFileInfo)[]): Rep
     if (!flat.has(component)) flat.set(component, new Map());
     flat.get(component)!.set(m[2] ?? '', p);
   }
-  if (!flat.has('unet')) {
+  // Variants are the denoiser's: every other component is matched to its precision.
+  const denoiser = flat.get('unet') ?? flat.get('transformer');
+  if (!denoiser) {
     const models: Partial<Record<Component, string>> = {};
     for (const c of COMPONENTS) {
       const model = componentModelPath(paths, c);
@@ -82,18 +98,21 @@ export function describeLayout(listing: readonly (string | RepoFileInfo)[]): Rep
     const files = paths.filter((p) => Object.keys(models).some((c) => p.startsWith(`${c}/`)));
     return { kind: 'folders', variants: [withBytes({ id: '', label: 'as exported', models, files, float16: false })] };
   }
-  const ids = [...flat.get('unet')!.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
+  const ids = [...denoiser.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
   const variants = ids.map((id) => {
     const models: Partial<Record<Component, string>> = {};
     for (const [component, byId] of flat) {
       const file = byId.get(id) ?? byId.get(id.replace(/^qdq_/, '')) ?? (byId.size === 1 ? [...byId.values()][0] : undefined) ?? closest(byId, id);
       if (file) models[component] = file;
     }
-    const files = Object.values(models).flatMap((m) => [m, ...paths.filter((p) => p.startsWith(`${m}_data`) || p === `${m}.data`)]);
+    const files = Object.values(models).flatMap((m) => [m, ...flatExternalData(m, paths)]);
     return withBytes({ id, label: variantLabel(id), models, files, float16: /fp?16/.test(id) });
   });
   return { kind: 'flat', variants };
 }
+
+/** A flat folder's external data files of `model`: `<file>_data`, `<file>_data_1`, … or `<file>.data`. */
+const flatExternalData = (model: string, paths: readonly string[]) => paths.filter((p) => p.startsWith(`${model}_data`) || p === `${model}.data`);
 
 /** A component's file in another precision when the variant's own is missing: fp16 before the rest, then the plain one. */
 function closest(byId: Map<string, string>, id: string): string | undefined {
@@ -147,11 +166,35 @@ export function variantById(layout: RepoLayout, id?: string): ModelVariant {
   return v;
 }
 
+/**
+ * Bytes each component of the variant opens: its graph and external data (a flat folder's
+ * `<file>_data*` shards, or a component folder's every file). Files without a size count 0.
+ */
+export function componentBytes(listing: readonly RepoFileInfo[], variant?: string): Partial<Record<Component, number>> {
+  const layout = describeLayout(listing);
+  const v = variantById(layout, variant);
+  const bytes: Partial<Record<Component, number>> = {};
+  for (const [component, model] of Object.entries(v.models) as [Component, string][]) {
+    const paths = listing.map((f) => f.path);
+    const files = new Set(layout.kind === 'flat' ? [model, ...flatExternalData(model, paths)] : paths.filter((p) => p.startsWith(`${component}/`) && !p.endsWith('/config.json')));
+    bytes[component] = listing.filter((f) => files.has(f.path)).reduce((sum, f) => sum + (f.size ?? 0), 0);
+  }
+  return bytes;
+}
+
+/** Which pipeline runs the repo, from its file list: the flow-matching transformer's when it has a transformer and no UNet. */
+export function pipelineKind(files: readonly string[]): PipelineKind {
+  const models = describeLayout(files).variants[0]?.models ?? {};
+  return models.transformer && !models.unet ? 'flow-match-transformer' : 'stable-diffusion';
+}
+
 /** Why a repo's file list cannot be run by this app (the missing paths), or `[]` when it can. */
 export function missingFiles(files: readonly string[], variant?: string): string[] {
-  const v = variantById(describeLayout(files), variant);
-  const flat = describeLayout(files).kind === 'flat';
-  return REQUIRED.filter((c) => !v.models[c]).map((c) => (flat ? `onnx/${c}_model.onnx` : `${c}/model.onnx`));
+  const layout = describeLayout(files);
+  const v = variantById(layout, variant);
+  const kind = pipelineKind(files);
+  const missing = REQUIRED[kind].filter((c) => !v.models[c]).map((c) => (layout.kind === 'flat' ? `onnx/${c}_model.onnx` : `${c}/model.onnx`));
+  return kind === 'flow-match-transformer' && !files.includes(FLOW_MATCH_TOKENIZER) ? [FLOW_MATCH_TOKENIZER, ...missing] : missing;
 }
 
 /**
@@ -175,6 +218,12 @@ export function everyVariantFiles(paths: readonly string[]): string[] {
 /** The chosen model files, plus the configs and tokenizers every variant shares. */
 function withSharedFiles(paths: readonly string[], chosen: ReadonlySet<string>): string[] {
   return paths.filter(
-    (p) => chosen.has(p) || CONFIG_FILES.includes(p) || ROOT_TOKENIZER.includes(p) || TOKENIZER_DIRS.some((d) => p.startsWith(d)) || /^(unet|vae_decoder|text_encoder(_2)?)\/config\.json$/.test(p),
+    (p) =>
+      chosen.has(p) ||
+      CONFIG_FILES.includes(p) ||
+      ROOT_TOKENIZER.includes(p) ||
+      TOKENIZER_DIRS.some((d) => p.startsWith(d)) ||
+      // vae/config.json: diffusers keeps the VAE's numbers there even when only its decoder is exported.
+      /^(unet|transformer|vae|vae_decoder|text_encoder(_2)?)\/config\.json$/.test(p),
   );
 }

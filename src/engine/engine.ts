@@ -13,10 +13,11 @@ import { NetworkLog, type NetworkEntry } from './network-log.ts';
 import { PromptTokenCounter } from './prompt-tokens.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { DEFAULT_HUB_URL, hubOrigin, listRefs, modelPageUrl, OFFICIAL_HUB_ORIGIN, type WhoAmI } from '../hub/index.ts';
+import { pipelineKind, releaseModel, unsupportedSettings } from '../diffusion/index.ts';
 import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
 import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelListing, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
 
-type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; warm?: boolean };
+type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; memory: string; warm?: boolean };
 
 /**
  * The whole product without a UI (see `EngineApi` for what each method does). Runs in a Web
@@ -129,9 +130,10 @@ export class Engine implements EngineApi {
     const target = await this.target(source.backend);
     const variant = forVariant(m, pickVariant(m, source.variant, target));
     const complete = cached !== undefined && (await locate(this.store, variant, [])).missing.length === 0;
+    const pipeline = pipelineKind(m.files.map((f) => f.path));
     return {
       ...modelListing(m, target), revision, variant: variant.variant, totalBytes: variant.files.reduce((s, f) => s + Math.max(0, f.size), 0),
-      cached: complete, modelUrl: modelPageUrl(source, m.repo),
+      cached: complete, modelUrl: modelPageUrl(source, m.repo), pipeline, unsupported: unsupportedSettings(pipeline),
     };
   }
 
@@ -239,11 +241,10 @@ export class Engine implements EngineApi {
     const l = this.loaded;
     this.loaded = undefined;
     if (!l) return;
-    const m = l.open.model;
     try {
-      for (const r of [m.textEncoder, m.unet, m.vaeDecoder, m.vaeEncoder]) await r?.release();
+      await releaseModel(l.open.model);
     } finally {
-      l.open.close(); // ends onnxruntime's worker: its WebAssembly heap cannot shrink otherwise
+      l.open.close(); // ends onnxruntime's workers: a WebAssembly heap cannot shrink otherwise
     }
   }
 
@@ -313,7 +314,9 @@ export class Engine implements EngineApi {
     const key = `${openKey(manifest)}#${variant}`;
     const backend = source.backend ?? 'auto';
     const gpuResident = source.gpuResident ?? true;
-    if (this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident) {
+    const memory = source.memory ?? 'auto';
+    const same = this.loaded?.open.key === key && this.loaded.prepared.requestedBackend === backend && this.loaded.gpuResident === gpuResident && this.loaded.memory === memory;
+    if (this.loaded && same) {
       this.loaded.prepared = { ...this.loaded.prepared, offline: ensured.offline, downloadedBytes: 0 };
       return this.loaded;
     }
@@ -321,13 +324,13 @@ export class Engine implements EngineApi {
 
     onEvent({ kind: 'status', message: 'Opening the model…' });
     const reader = cachedRepoReader(this.store, manifest, ensured.localFiles);
-    const open = await openModel(key, reader, { prefer: backend, repoId: manifest.repo, variant }, onEvent, gpuResident).catch(async (err) => {
+    const open = await openModel(key, reader, manifest.files, { prefer: backend, repoId: manifest.repo, variant }, onEvent, { gpuResident, memory }).catch(async (err) => {
       if (!(err instanceof Float16UnsupportedError) || ensured.offline) throw err;
       const listing = (await cachedManifest(this.store, source.hubUrl, source.model, revision)) ?? manifest;
       throw await withFp32Alternative(err, { hub: await this.hubOptions(source), repo: source.model, revision, listing, opened: manifest });
     });
     const prepared = { ...describeModel(open, manifest, ensured, revision), requestedBackend: backend };
-    this.loaded = { open, prepared, gpuResident };
+    this.loaded = { open, prepared, gpuResident, memory };
     return this.loaded;
   }
 }

@@ -1,4 +1,4 @@
-import type { ClipSkipSupport, Family, ModelDefaults, NoiseSource, RgbaImage, Stage, TokenCount } from '../diffusion/index.ts';
+import type { ClipSkipSupport, ModelDefaults, ModelFamily, NoiseSource, PipelineKind, PipelineStage, RgbaImage, TokenCount, UnsupportedSetting } from '../diffusion/index.ts';
 import type { Backend } from '../runtime/index.ts';
 export type { Backend, BackendChoice, WebnnSupport } from '../runtime/index.ts';
 export type { NetworkEntry } from './network-log.ts';
@@ -35,6 +35,12 @@ export interface ModelSource {
    * copies them through the CPU like the other tensors: the same pixels, for comparison.
    */
   gpuResident?: boolean;
+  /**
+   * `auto` (default): a model larger than one WebAssembly memory (4 GB) gets an onnxruntime worker
+   * per big component, and Z-Image's text encoder is closed once the prompt is encoded. `save`
+   * does that for any model, for a machine short of memory.
+   */
+  memory?: 'auto' | 'save';
 }
 
 /** How far one file's download has got, in bytes; part of a `download` event. `done` once the file is complete in the cache. */
@@ -51,12 +57,12 @@ export type EngineEvent =
   | { kind: 'download'; files: FileProgress[]; loaded: number; total: number }
   | {
       kind: 'stage';
-      stage: Stage;
+      stage: PipelineStage;
       step?: number;
       steps?: number;
       image?: number;
       images?: number;
-      /** After some UNet steps (throttled, always the last): the latents `[1, 4, h, w]`, for a live preview. */
+      /** After some denoising steps (throttled, always the last): the latents `[1, C, h, w]` (C = 4, or 16 for Z-Image), for a live preview. */
       latents?: { dims: number[]; data: Float32Array };
     }
   /** Something the user should know that did not stop the work (e.g. a stage rerun after giving NaN). */
@@ -109,6 +115,10 @@ export interface ModelCard extends ModelListing {
   cached: boolean;
   /** The model's page on the Hub (license, access requests). */
   modelUrl: string;
+  /** Which pipeline runs it, from its file list. */
+  pipeline: PipelineKind;
+  /** The settings it does not take (hidden for it): Z-Image-Turbo takes no negative prompt, guidance, sampler or start image. */
+  unsupported: UnsupportedSetting[];
 }
 
 /** The model's files, complete in the cache. */
@@ -136,13 +146,22 @@ export interface PreparedModel extends DownloadedModel {
   fallbackReason?: string;
   license?: string;
   gated: false | 'auto' | 'manual';
-  /** SD-Turbo, Stable Diffusion (1.x/2.x) or LCM, read from the repo. */
-  family: Family;
+  /** SD-Turbo, Stable Diffusion (1.x/2.x), LCM, SDXL or Z-Image, read from the repo. */
+  family: ModelFamily;
+  /** Which pipeline runs it: Stable Diffusion's UNet, or the flow-matching transformer (Z-Image-Turbo). */
+  pipeline: PipelineKind;
+  /** The settings it does not take; `GenerateOptions` ignores them for it. */
+  unsupported: UnsupportedSetting[];
+  /**
+   * Where its sessions live: components by onnxruntime worker, those closed after each use (their
+   * worker ended), and why, in words (undefined when everything shares one worker).
+   */
+  memory: { workers: string[][]; releaseAfterUse: string[]; summary?: string };
   /** Steps, guidance and image size the model is made for. */
   defaults: ModelDefaults;
   /** The scheduler class the repo ships (`PNDMScheduler`, …). */
   scheduler: string;
-  /** `epsilon` or `v_prediction`. */
+  /** `epsilon`, `v_prediction` or `flow`. */
   predictionType: string;
   /** Whether the repo has a VAE encoder, so `GenerateOptions.initImage` works. */
   img2img: boolean;
@@ -172,7 +191,11 @@ export interface PreparedModel extends DownloadedModel {
   fixedBatch?: number;
 }
 
-/** What to draw, and how; everything but the prompt and seed defaults to what the model is made for. */
+/**
+ * What to draw, and how; everything but the prompt and seed defaults to what the model is made for.
+ * Settings a model does not take (`PreparedModel.unsupported`: Z-Image-Turbo's negative prompt,
+ * guidance, sampler and start image) are ignored for it.
+ */
 export interface GenerateOptions {
   prompt: string;
   /** What to steer away from; used when guidance is on (guidance scale > 1, not SD-Turbo or LCM). */
@@ -195,7 +218,7 @@ export interface GenerateOptions {
   clipSkip?: number;
   /** A1111's “Pad prompt/negative prompt” (`Pad conds: True`): prompts of different lengths share one UNet batch, padded with empty chunks. */
   padPrompts?: boolean;
-  /** In pixels, rounded down to a multiple of 8; the model's own size when left out; its fixed size when it has one. */
+  /** In pixels, rounded down to a multiple of 8; (16 for Z-Image); the model's own size when left out; its fixed size when it has one. */
   width?: number;
   height?: number;
   /** Number of images (1–8), seeds `seed` … `seed + batch − 1`. */
@@ -237,7 +260,7 @@ export interface GeneratedImages {
   /** The model that made it (commit, files, whether the cached copy was used offline). */
   model: PreparedModel;
   /** Milliseconds: per stage, plus model loading when this call had to load it. */
-  timings: Partial<Record<Stage, number>> & Record<'load' | 'total', number>;
+  timings: Partial<Record<PipelineStage, number>> & Record<'load' | 'total', number>;
 }
 
 /** The token counter under the prompt box (A1111's `37/75`), for the model the prompt is for. */

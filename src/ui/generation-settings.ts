@@ -65,6 +65,8 @@ const CLASS_NAMES: Record<string, string> = {
   DDIMScheduler: 'DDIM',
   LCMScheduler: 'LCM',
   PNDMScheduler: 'PLMS',
+  // Z-Image-Turbo's own sampler: what ComfyUI and Forge call "Euler" for flow-matching models.
+  FlowMatchEulerDiscreteScheduler: 'Euler',
 };
 
 /** The A1111 name of what `GeneratedImages.sampler` says (a sampler id or a scheduler class). */

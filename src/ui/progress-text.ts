@@ -13,22 +13,22 @@ export function progressText(e: EngineEvent): string | undefined {
       return undefined;
     case 'stage': {
       const of = e.images && e.images > 1 ? ` (image ${(e.image ?? 0) + 1} of ${e.images})` : '';
-      if (e.stage === 'unet') return `Denoising: step ${Math.min((e.step ?? 0) + 1, e.steps ?? 1)} of ${e.steps}${of}…`;
+      if (e.stage === 'unet' || e.stage === 'transformer') return `Denoising: step ${Math.min((e.step ?? 0) + 1, e.steps ?? 1)} of ${e.steps}${of}…`;
       return `Running ${e.stage.replace('_', ' ')}${of}…`;
     }
   }
 }
 
-/** Seconds left while denoising, from the time per UNet step so far, over every image of the batch. */
+/** Seconds left while denoising, from the time per denoising step (UNet or transformer) so far, over every image of the batch. */
 export class StepEta {
   private start = 0;
-  /** The estimate; undefined before a step has been timed and once the UNet is done. */
+  /** The estimate; undefined before a step has been timed and once denoising is done. */
   seconds: number | undefined;
 
   /** Takes one event (at time `now`, ms) and returns the estimate after it. */
   update(e: EngineEvent, now = performance.now()): number | undefined {
     if (e.kind !== 'stage') return this.seconds;
-    if (e.stage === 'unet') {
+    if (e.stage === 'unet' || e.stage === 'transformer') {
       const perImage = e.steps ?? 1;
       const done = (e.image ?? 0) * perImage + (e.step ?? 0);
       if (done === 0) this.start = now;

@@ -13,6 +13,8 @@ export interface Settings {
   variant?: string;
   /** The `model@revision` the variant was chosen for: another model or revision starts with the automatic choice. */
   variantOf?: string;
+  /** `save` (URL `memory=save`): a worker per model component, the text encoder closed after each prompt (see the engine's placement). */
+  memory: 'auto' | 'save';
 }
 
 const BACKENDS = ['webgpu', 'wasm', 'webnn'] as const;
@@ -53,7 +55,7 @@ export function hubFromLink(search: string = location.search): { hubUrl: string;
   }
 }
 
-/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision`, `backend` and `variant` query parameters. */
+/** Defaults, overridden by the model picked last time, then by the page URL's `hub`, `model`, `revision`, `backend`, `variant` and `memory` query parameters. */
 export function initialSettings(search: string = location.search): Settings {
   const q = new URLSearchParams(search);
   const backend = BACKENDS.find((b) => b === q.get('backend')) ?? 'auto';
@@ -66,5 +68,6 @@ export function initialSettings(search: string = location.search): Settings {
     revision,
     backend,
     ...(variant !== null && { variant, variantOf: `${model}@${revision}` }),
+    memory: q.get('memory') === 'save' ? 'save' : 'auto',
   };
 }

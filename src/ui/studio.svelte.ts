@@ -67,6 +67,8 @@ export class Studio {
   readonly openModel = $derived(
     this.model && this.card && this.model.model === this.card.model && this.model.commit === this.card.commit && this.model.variant.id === this.card.variant ? this.model : undefined,
   );
+  /** Settings the chosen model does not take (Z-Image-Turbo: negative prompt, guidance, sampler, start image): the form hides them. */
+  readonly unsupported = $derived(new Set<string>(this.card?.unsupported ?? this.model?.unsupported ?? []));
 
   // What is happening.
   busy = $state(false);
@@ -164,7 +166,7 @@ export class Studio {
     const model = s.model.trim();
     const revision = s.revision.trim() || 'main';
     const variant = s.variantOf === `${model}@${revision}` ? s.variant : undefined;
-    return { hubUrl: s.hubUrl, model, revision, offline: this.offline, backend: s.backend, ...(variant !== undefined && { variant }) };
+    return { hubUrl: s.hubUrl, model, revision, offline: this.offline, backend: s.backend, memory: s.memory, ...(variant !== undefined && { variant }) };
   }
 
   /** The person picked a variant of the current model (`undefined`: let the device choose). */

@@ -11,7 +11,7 @@ import { runnerFactory, type Ort } from '../../src/runtime/session.ts';
 import { folderReader } from '../support/reference.ts';
 import { pixelDiff } from '../support/pixels.ts';
 import { completeSdTurboWebnn, completeSdxlTurboWebnn } from '../support/twins.ts';
-import { ensureTinyModel, FAMILIES, type FamilyId, familySpec } from '../../tools/tiny-model/tiny-model.ts';
+import { ensureTinyModel, FAMILIES, type FamilyId, familySpec, type SdFamilyId } from '../../tools/tiny-model/tiny-model.ts';
 import { repoParts } from '../../tools/tiny-model/repo-files.ts';
 
 ort.env.wasm.numThreads = 1;
@@ -66,7 +66,7 @@ afterAll(async () => {
 });
 
 /** A variant of a family's stand-in written to a temporary folder. */
-async function variant(family: FamilyId, change: (spec: ReturnType<typeof familySpec>) => ReturnType<typeof familySpec>) {
+async function variant(family: SdFamilyId, change: (spec: ReturnType<typeof familySpec>) => ReturnType<typeof familySpec>) {
   const dir = await mkdtemp(join(tmpdir(), `${family}-variant-`));
   temp.push(dir);
   for (const part of repoParts(family, 0, change(familySpec(family)))) await part.write(dir);

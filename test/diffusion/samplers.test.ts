@@ -81,6 +81,7 @@ describe('a1111Sampler: what our PNGs write, as A1111 1.9+ does (Sampler and Sch
     expect(a1111Sampler(samplerConfig(model, 'dpmpp-2m-sde'))).toEqual({ sampler: 'DPM++ 2M SDE', scheduleType: 'Uniform' });
     expect(a1111Sampler(samplerConfig(model, 'euler-a'))).toEqual({ sampler: 'Euler a', scheduleType: 'Uniform' });
     expect(a1111Sampler(model)).toEqual({ sampler: 'PLMS' });
-    expect(a1111Sampler({ _class_name: 'FlowMatchEulerDiscreteScheduler' })).toEqual({ sampler: 'FlowMatchEulerDiscreteScheduler' });
+    expect(a1111Sampler({ _class_name: 'DEISMultistepScheduler' })).toEqual({ sampler: 'DEISMultistepScheduler' }); // a class A1111 has no name for
+    expect(a1111Sampler({ _class_name: 'FlowMatchEulerDiscreteScheduler', shift: 3 })).toEqual({ sampler: 'Euler' }); // as ComfyUI and Forge name it
   });
 });

@@ -20,6 +20,7 @@ beforeAll(async () => {
   await cp(tiny, join(root, MODEL), { recursive: true });
   await cp(tiny, join(root, 'tiny/gated'), { recursive: true });
   await cp(tiny, join(root, 'tiny/no-unet'), { recursive: true, filter: (src) => !src.includes('/unet') });
+  await cp(await ensureTinyModel('.cache/hub-root', 'tiny/z-image-turbo', { family: 'z-image-turbo' }), join(root, 'tiny/z-image-turbo'), { recursive: true });
   await writeFile(join(root, 'hub.json'), JSON.stringify({ repos: { 'tiny/gated': { gated: 'manual', granted: [] } } }));
   hub = await startHub({ root });
 });
@@ -84,6 +85,14 @@ describe('ensureModel', () => {
     hub.clearLog();
     await expect(ensure(new MemoryStore(), { repo: 'tiny/no-unet' })).rejects.toThrow('tiny/no-unet@main is not a Stable Diffusion ONNX model this app can run: it has no unet/model.onnx.');
     expect(fileGets()).toEqual([]);
+  });
+
+  it("a flow-matching repo (webnn/Z-Image-Turbo's flat onnx/ folder): its tokenizer and three graphs with every shard, never the helper graphs or the safety checker", async () => {
+    const store = new MemoryStore();
+    const { manifest } = await ensure(store, { repo: 'tiny/z-image-turbo' });
+    const all = tinyModelFiles('z-image-turbo');
+    expect(all.filter((p) => /scheduler_step|vae_pre_process|sc_prep|safety_checker/.test(p)).length).toBeGreaterThan(3);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(all.filter((p) => !/scheduler_step|vae_pre_process|sc_prep|safety_checker/.test(p)).sort());
   });
 
   it('a gated repo without a token says to paste one, naming the page to accept the license on', async () => {

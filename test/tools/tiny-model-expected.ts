@@ -72,6 +72,8 @@ export interface Expected {
   scheduler?: Record<string, unknown>;
   /** tokenizer_config.json's pad token; undefined when the repo has no tokenizer_config.json. */
   padToken?: string;
+  /** tokenizer_config.json's model_max_length (default 77, CLIP's). */
+  modelMaxLength?: number;
   sampleSize: number;
   /** Bytes the repo may take (default 5 MB): the download-sized default and its twins are ~36 MB. */
   maxBytes?: number;
@@ -84,6 +86,57 @@ const SD_TURBO_REPO = {
   sampleSize: 16,
 };
 const PNDM = { _class_name: 'PNDMScheduler', skip_prk_steps: true, steps_offset: 1, set_alpha_to_one: false, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', prediction_type: 'epsilon' };
+
+
+/** webnn/Z-Image-Turbo's file names (both layouts), helper graphs and safety checker included. */
+function zImageFiles(shards: 1 | 2): string[] {
+  const data = (m: string) => [`${m}_data`, ...(shards === 2 ? [`${m}_data_1`] : [])];
+  const te = 'onnx/text_encoder_model_q4f16.onnx';
+  const tr = 'onnx/transformer_model_q4f16.onnx';
+  return [
+    'tokenizer/tokenizer.json',
+    'tokenizer/tokenizer_config.json',
+    te,
+    ...data(te),
+    tr,
+    ...data(tr),
+    'onnx/vae_decoder_model_f16.onnx',
+    ...['scheduler_step', 'vae_pre_process', 'sc_prep', 'safety_checker'].map((h) => `onnx/${h}_model_f16.onnx`),
+    'onnx/safety_checker_model_f16.onnx_data',
+  ];
+}
+
+/** The two layouts' graphs (z-image.md §3): the re-export (fp16, batch 1, 4-D) and the demo's (fp32, named batch, 5-D). */
+function zImageModels(reexport: boolean): Models {
+  const f = reexport ? 'float16' : 'float32';
+  const b = reexport ? 1 : 'batch_size';
+  const latents = reexport ? [1, 16, 'height', 'width'] : ['batch_size', 16, 'num_frames', 'height', 'width'];
+  const helperLatents = reexport ? ['batch', 16, 'height', 'width'] : ['batch', 16, 1, 'height', 'width'];
+  return {
+    'onnx/text_encoder_model_q4f16.onnx': {
+      inputs: { input_ids: ['int64', b, 'sequence_length'], attention_mask: ['int64', b, 'total_sequence_length'] },
+      outputs: { [reexport ? 'encoder_hidden_states' : 'encoder_hidden_state']: [f, b, 'sequence_length', 80] },
+    },
+    'onnx/transformer_model_q4f16.onnx': {
+      inputs: { hidden_states: [f, ...latents], timestep: [f, b], encoder_hidden_states: [f, b, 'seq_len', 80] },
+      outputs: reexport ? { sample: [f, ...latents] } : { unified_results: [f, 16, 'num_frames', 'height', 'width'] },
+    },
+    'onnx/vae_decoder_model_f16.onnx': {
+      inputs: { latent_sample: [f, 'batch_size', 16, 'latent_height', 'latent_width'] },
+      outputs: { sample: [f, 'batch_size', 3, 'height', 'width'] },
+    },
+    'onnx/scheduler_step_model_f16.onnx': {
+      inputs: { noise_pred: [f, ...(reexport ? helperLatents : [16, 1, 'height', 'width'])], latents: [f, ...helperLatents], step_info: ['int64', 2] },
+      outputs: { latents_out: [f, ...helperLatents] },
+    },
+    'onnx/vae_pre_process_model_f16.onnx': { inputs: { latents: [f, ...helperLatents] }, outputs: { scaled_latents: [f, 'batch', 16, 'height', 'width'] } },
+    'onnx/sc_prep_model_f16.onnx': { inputs: { sample: [f, 'batch', 'channels', 'height', 'width'] }, outputs: { clip_input: [f, 1, 3, 224, 224] } },
+    'onnx/safety_checker_model_f16.onnx': { inputs: { clip_input: [f, 1, 3, 224, 224] }, outputs: { has_nsfw_concepts: ['bool', 1] } },
+  };
+}
+
+/** Each external-data graph → its first data file. */
+const Z_IMAGE_EXTERNAL = Object.fromEntries(['text_encoder_model_q4f16', 'transformer_model_q4f16', 'safety_checker_model_f16'].map((m) => [`onnx/${m}.onnx`, `onnx/${m}.onnx_data`]));
 
 export const EXPECTED: Record<FamilyId, Expected> = {
   'sd-turbo': { files: [...TINY_MODEL_FILES], models: SD_TURBO_MODELS, external: {}, ...SD_TURBO_REPO },
@@ -270,5 +323,21 @@ export const EXPECTED: Record<FamilyId, Expected> = {
     },
     external: {},
     sampleSize: 64,
+  },
+  'z-image-turbo': {
+    files: zImageFiles(2),
+    models: zImageModels(true),
+    external: Z_IMAGE_EXTERNAL,
+    padToken: '<|endoftext|>',
+    modelMaxLength: 131072,
+    sampleSize: 32, // no UNet config: the latent side of a 256 px image, which the tests use
+  },
+  'z-image-turbo-demo': {
+    files: zImageFiles(1),
+    models: zImageModels(false),
+    external: Z_IMAGE_EXTERNAL,
+    padToken: '<|endoftext|>',
+    modelMaxLength: 131072,
+    sampleSize: 32,
   },
 };

@@ -41,8 +41,22 @@ describe('generation settings ↔ A1111 parameters', () => {
 
 describe('latent preview', () => {
   it('maps zero latents to mid grey and keeps the latent size', () => {
-    const out = latentsToRgba({ dims: [1, 4, 2, 3], data: new Float32Array(24) });
+    const out = latentsToRgba({ dims: [1, 4, 2, 3], data: new Float32Array(24) })!;
     expect([out.width, out.height]).toEqual([3, 2]);
     expect(Array.from(out.data.subarray(0, 4))).toEqual([128, 128, 128, 255]);
+  });
+
+  it("previews Z-Image's 16 channels with the Flux VAE's factors, and gives no preview for channel counts it has none for", () => {
+    const plane = 2 * 3;
+    const zero = latentsToRgba({ dims: [1, 16, 2, 3], data: new Float32Array(16 * plane) })!;
+    expect([zero.width, zero.height]).toEqual([3, 2]);
+    const grey = Array.from(zero.data.subarray(0, 3));
+    for (const v of grey) expect(Math.abs(v - 128)).toBeLessThan(16); // near mid grey: only the small bias
+    // Channel 12 adds to red, green and blue alike (its factors are all positive): the pixel gets lighter.
+    const lit = new Float32Array(16 * plane);
+    lit.fill(3, 12 * plane, 13 * plane);
+    const light = Array.from(latentsToRgba({ dims: [1, 16, 2, 3], data: lit })!.data.subarray(0, 3));
+    light.forEach((v, c) => expect(v).toBeGreaterThan(grey[c]! + 20));
+    expect(latentsToRgba({ dims: [1, 8, 2, 3], data: new Float32Array(8 * plane) })).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ describe('progress in words', () => {
     expect(progressText({ kind: 'download', files: [], loaded: 2, total: 2 })).toBe('Download complete.');
     expect(progressText({ kind: 'stage', stage: 'unet', step: 2, steps: 4 })).toBe('Denoising: step 3 of 4…');
     expect(progressText({ kind: 'stage', stage: 'unet', step: 4, steps: 4, image: 1, images: 2 })).toBe('Denoising: step 4 of 4 (image 2 of 2)…');
+    expect(progressText({ kind: 'stage', stage: 'transformer', step: 0, steps: 8 })).toBe('Denoising: step 1 of 8…');
     expect(progressText({ kind: 'stage', stage: 'vae_decoder' })).toBe('Running vae decoder…');
     expect(progressText({ kind: 'notice', message: 'rerun on the CPU' })).toBeUndefined();
   });
@@ -20,6 +21,13 @@ describe('progress in words', () => {
     expect(eta.update({ kind: 'stage', stage: 'text_encoder' }, 1300)).toBeCloseTo(1.4); // other stages keep it
     expect(eta.update(unet(1, 0), 1800)).toBeCloseTo((200 * 4) / 1000); // 4 steps in 800 ms, 4 to go
     expect(eta.update({ kind: 'stage', stage: 'vae_decoder' }, 2700)).toBeUndefined();
+  });
+
+  it("counts a flow-matching transformer's steps as denoising steps", () => {
+    const eta = new StepEta();
+    const step = (s: number) => ({ kind: 'stage', stage: 'transformer', step: s, steps: 8, image: 0, images: 1 }) as const;
+    eta.update(step(0), 0);
+    expect(eta.update(step(2), 500)).toBeCloseTo((250 * 6) / 1000);
   });
 
   it('gives no estimate for a single step', () => {

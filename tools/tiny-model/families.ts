@@ -18,13 +18,14 @@ import {
 import { SCHEDULERS } from './schedulers.ts';
 import type { ExternalData, FamilySpec } from './family-spec.ts';
 import { sdxlLightning, sdxlTurboWebnn } from './families-sdxl.ts';
+import { Z_IMAGE_FAMILIES } from './families-z-image.ts';
 
 export type { ExternalData, FamilySpec, TokenizerFiles } from './family-spec.ts';
 
 const { FLOAT, FLOAT16 } = DataType;
 
-/** The families: id → default repo id, the real repo it stands for, what it is for. */
-export const FAMILIES = {
+/** The Stable Diffusion families: id → default repo id, the real repo it stands for, what it is for. */
+const SD_FAMILIES = {
   'sd-turbo': {
     repo: 'tiny/sd-turbo-tiny',
     standsFor: 'schmuell/sd-turbo-ort-web',
@@ -87,6 +88,9 @@ export const FAMILIES = {
   },
 } as const satisfies Record<string, FamilyInfo>;
 
+/** Every family: the Stable Diffusion ones (built from a {@link FamilySpec}) and the Z-Image ones (families-z-image.ts). */
+export const FAMILIES = { ...SD_FAMILIES, ...Z_IMAGE_FAMILIES } as const satisfies Record<string, FamilyInfo>;
+
 /** What {@link FAMILIES} says of each family. */
 export interface FamilyInfo {
   /** Where `ensureTinyModel` puts it by default, under the hub root. */
@@ -98,6 +102,8 @@ export interface FamilyInfo {
 
 /** A family id, such as `'sd15'`. */
 export type FamilyId = keyof typeof FAMILIES;
+/** A Stable Diffusion family id: one {@link familySpec} describes. */
+export type SdFamilyId = keyof typeof SD_FAMILIES;
 
 // Text widths: SD 2.x's 1024 becomes 64, SD 1.x's 768 becomes 96, so the two never match.
 const SD2_HIDDEN = TINY.hidden;
@@ -164,8 +170,8 @@ function aislamov(hidden: number, external: readonly string[], timestep: UnetOpt
 
 const ALL_COMPONENTS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'];
 
-/** The spec of a family. */
-export function familySpec(family: FamilyId): FamilySpec {
+/** The spec of a Stable Diffusion family. */
+export function familySpec(family: SdFamilyId): FamilySpec {
   switch (family) {
     case 'sd-turbo':
       return { ...sdTurbo(FLOAT, TINY.maxLength), ...SD_TURBO_REPO };

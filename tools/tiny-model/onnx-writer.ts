@@ -8,7 +8,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { toHalfBitsArray } from '../../src/runtime/float16.ts';
 
 /** TensorProto.DataType values the generator uses. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
 /** One of {@link DataType}'s values. */
 export type ElemType = (typeof DataType)[keyof typeof DataType];
 

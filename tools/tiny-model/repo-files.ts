@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { clipVocab, mergesTxt, readClipBpe, vocabJson } from './clip-vocab.ts';
 import { type ExternalData, type FamilySpec, familySpec, type FamilyId } from './families.ts';
+import { isZImageFamily, zImageParts } from './families-z-image.ts';
 import { helperGraph, textEncoderGraph, unetGraph, vaeDecoderGraph, vaeEncoderGraph } from './graphs.ts';
 import { TINY } from './layers.ts';
 import { type GraphBuilder, shardName } from './onnx-writer.ts';
@@ -20,7 +21,9 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
 const onnxModel = ['diffusers', 'OnnxRuntimeModel'];
 
 /** Every file of a family's repo (or of a variant of its spec), in groups that can be listed without being built. */
-export function repoParts(family: FamilyId, seed: number, spec: FamilySpec = familySpec(family)): Part[] {
+export function repoParts(family: FamilyId, seed: number, given?: FamilySpec): Part[] {
+  if (isZImageFamily(family)) return zImageParts(family, seed);
+  const spec = given ?? familySpec(family);
   const { vocab, merges } = clipVocab(readClipBpe(), TINY.merges);
   // A repo without a tokenizer is run with the app's CLIP tokenizer: its encoders read all 49408 ids.
   const vocabSize = spec.fullVocab ? Object.keys(clipVocab(readClipBpe()).vocab).length : Object.keys(vocab).length;

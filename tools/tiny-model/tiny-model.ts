@@ -12,8 +12,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAMILIES, type FamilyId } from './families.ts';
 import { type BigLayout, bigSdTurboSpec, checkBigOptions, repoParts } from './repo-files.ts';
+import { type BigZImageSizes, zImageParts } from './families-z-image.ts';
 
-export { FAMILIES, type FamilyId, type FamilyInfo, familySpec, type FamilySpec } from './families.ts';
+export { FAMILIES, type FamilyId, type FamilyInfo, familySpec, type FamilySpec, type SdFamilyId } from './families.ts';
+export { isZImageFamily, type BigZImageSizes, type ZImageFamilyId } from './families-z-image.ts';
 export { TINY } from './layers.ts';
 export type { BigLayout } from './repo-files.ts';
 export { TANH_PRE_ACTIVATION, textEncoderGraph, unetGraph, vaeDecoderGraph, vaeEncoderGraph } from './graphs.ts';
@@ -94,7 +96,7 @@ export const TINY_MODEL_FILES = [
   'vae_decoder/model.onnx',
 ] as const;
 
-const SOURCES = ['tiny-model.ts', 'families.ts', 'families-sdxl.ts', 'family-spec.ts', 'schedulers.ts', 'repo-files.ts', 'graphs.ts', 'layers.ts', 'onnx-writer.ts', 'clip-vocab.ts', '../../src/diffusion/clip-bpe.ts', '../../src/runtime/float16.ts'];
+const SOURCES = ['tiny-model.ts', 'families.ts', 'families-sdxl.ts', 'families-z-image.ts', 'graphs-z-image.ts', 'qwen-tokenizer.ts', 'family-spec.ts', 'schedulers.ts', 'repo-files.ts', 'graphs.ts', 'layers.ts', 'onnx-writer.ts', 'clip-vocab.ts', '../../src/diffusion/clip-bpe.ts', '../../src/runtime/float16.ts'];
 
 // The stamp names what generated the files: the generator's sources, the family, the
 // seed and any other option. Any edit to them regenerates, so a stale model never
@@ -172,4 +174,34 @@ export async function ensureBigModel(root = '.cache/hub-root', repo = BIG_MODEL_
   checkBigOptions(unetBytes, layout);
   const stamp = generatorStamp('sd-turbo', seed, ` unet-bytes ${unetBytes} layout ${layout}`);
   return ensureRepo(root, repo, stamp, bigModelFiles(layout), opts.force ?? false, () => bigModelWriter({ unetBytes, layout, seed }));
+}
+
+/** Options of {@link ensureBigZImageModel}. */
+export interface EnsureBigZImageOptions extends BigZImageSizes {
+  seed?: number;
+  /** Regenerate even when the stamp says the repo is current. */
+  force?: boolean;
+}
+
+/** The paths a big Z-Image stand-in holds (its shards depend on the sizes). */
+export function bigZImageFiles(sizes: BigZImageSizes): string[] {
+  return zImageParts('z-image-turbo', 0, sizes).flatMap((part) => part.paths);
+}
+
+/**
+ * Makes sure `<root>/<repo>` holds a big stand-in of webnn/Z-Image-Turbo (the `z-image-turbo`
+ * re-export's files and signatures, its text encoder and transformer grown to the given sizes in
+ * ≤ 1.9 GB shards), generating it only when missing or stale. Streamed to disk; gigabytes: for
+ * benchmarks, made on the fly, never committed.
+ */
+export async function ensureBigZImageModel(root: string, repo: string, opts: EnsureBigZImageOptions): Promise<string> {
+  const { textEncoderBytes, transformerBytes, seed = 0 } = opts;
+  for (const [name, v] of Object.entries({ textEncoderBytes, transformerBytes })) {
+    if (!Number.isSafeInteger(v) || v < 1e6) throw new Error(`${name} wants a whole number of bytes of at least 1 MB, got ${v}`);
+  }
+  const sizes = { textEncoderBytes, transformerBytes };
+  const stamp = generatorStamp('z-image-turbo', seed, ` text-encoder-bytes ${textEncoderBytes} transformer-bytes ${transformerBytes}`);
+  return ensureRepo(root, repo, stamp, bigZImageFiles(sizes), opts.force ?? false, () => async (dir) => {
+    for (const part of zImageParts('z-image-turbo', seed, sizes)) await part.write(dir);
+  });
 }

@@ -131,6 +131,8 @@ const A1111_NAMES: Record<string, { name: string; scheduled?: boolean; karras?: 
   DDIMScheduler: { name: 'DDIM' },
   PNDMScheduler: { name: 'PLMS' },
   LCMScheduler: { name: 'LCM' },
+  // Z-Image-Turbo's own sampler: what ComfyUI and Forge call "Euler" for flow-matching models.
+  FlowMatchEulerDiscreteScheduler: { name: 'Euler' },
 };
 
 /**
