@@ -1,3 +1,8 @@
+// A Store on a directory handle: the origin-private file system (OPFS) or a folder the person
+// picked (the app then keeps to its own marked folder inside it, see app-folder.ts). Files are
+// written through sync access handles in the worker, partials apart from complete files.
+// (Over 300 lines: the File System Access API needs a path walk, locking and partial-file
+// bookkeeping that belong together.)
 import { appFolderIn, hasMarker, MarkerMissingError, MARKER_FILE, writeMarker } from './app-folder.ts';
 import { MODELS } from './layout.ts';
 import type { PartialWriter, Store, StoredFile } from './store.ts';

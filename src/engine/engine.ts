@@ -1,3 +1,7 @@
+// The engine: EngineApi (api.ts, documented there) as one object in the worker. Each method is a
+// few lines that hand the work to the module doing it (ensure-model, generation, cache-admin,
+// listings, hub-gate, prompt-tokens, …) and keep the state they share: the store, the open model,
+// the hubs confirmed and the tokens. (Over 300 lines because the API is wide, not deep.)
 import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type Store } from '../cache/index.ts';
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, webnnSupport, type BackendChoice, type WebnnSupport } from '../runtime/index.ts';

@@ -1,8 +1,9 @@
 // The studio's state and actions in one Svelte 5 store: what is asked (settings), what the model
 // is (card, warm-up), what is happening (progress), what came out (result, errors, notices), and
 // everything a person can do. Components render it and call its actions; none of them talks to
-// the engine or to another component. (Over 300 lines: it is the page's one store; what stands
-// alone lives in the sub-stores beside it: backends, cache, listings, history, token, network.)
+// the engine or to another component. (Over 300 lines: it is the page's one store, hub
+// confirmation and variant choice included; what stands alone lives in the sub-stores beside it:
+// backends, cache, listings, history, token, network, hub, prompt tokens.)
 import type { RgbaImage } from '../diffusion/index.ts';
 import {
   EngineClient, explainError, type DownloadedModel, type EngineEvent, type ExplainedError, type FileProgress, type ModelCard, type ModelSource, type PreparedModel,

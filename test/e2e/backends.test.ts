@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
 import { launchChromium } from '../support/browser.ts';
-import { useE2e } from '../support/e2e.ts';
+import { confirmHub, useE2e } from '../support/e2e.ts';
 
 const e2e = useE2e();
 let flagged: Browser;
@@ -47,6 +47,7 @@ describe('WebNN', () => {
     context.on('request', (r) => seen.push(new URL(r.url()).pathname));
     const page = await context.newPage();
     await page.goto(e2e.url({ backend: 'webnn' }));
+    await confirmHub(page);
     await page.waitForSelector('[data-testid="backend-fallback"]');
     expect(await page.getByTestId('backend-fallback').textContent()).toBe(
       'WebNN was asked for, but is not offered here: the browser refused navigator.ml.createContext() (WebNN is not supported on this platform). Running on WebGPU instead.',

@@ -1,6 +1,6 @@
 // The layout on a phone (390 px) and a desktop (1440 px), light and dark: the image first and
 // largest, the prompt with it (and Generate in view on a 1440×900 screen), settings beside it
-// (desktop) or below (phone, with the cache's file table folded), nothing wider than the screen.
+// (desktop) or below (phone, with the cache's file table and the known models' list folded), nothing wider than the screen.
 // Screenshots go to .cache/test-screenshots (paths printed). The layout is the page's: the image
 // is made on the CPU backend (wasm), in a fraction of WebGPU-on-SwiftShader's time.
 import { describe, expect, it } from 'vitest';
@@ -36,9 +36,10 @@ describe('layout', () => {
             expect(b.y + b.height, id).toBeLessThanOrEqual(height);
           }
         } else {
-          // A phone: the cache panel's per-file table is folded, so the page is not many screens long
-          // (3 954 px with it open, in this very test; about 3 350 folded).
+          // A phone: the cache panel's per-file table and the list of known models are folded, so the
+          // page is not many screens long.
           expect(await p.locator('[data-testid="cache-file"]').first().isVisible()).toBe(false);
+          expect(await p.locator('[data-testid="model-option"]').first().isVisible()).toBe(false);
           expect(await p.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(3500);
         }
         await screenshot(p, `studio-${name}-${scheme}`);

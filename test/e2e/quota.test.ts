@@ -17,7 +17,14 @@ describe('quota', () => {
     const context = await e2e.newContext();
     const page = await e2e.open(context);
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: e2e.appUrl, quotaSize: 20 * 1024 * 1024 });
+    // The app's own files count against the quota too (the service worker keeps both onnxruntime
+    // builds, ~40 MB): room is given for the listing and part of the 36 MB UNet on top of them.
+    const usage = await page.evaluate(async () => {
+      // (ready never settles where no worker registers: a context that blocks them.)
+      await Promise.race([navigator.serviceWorker?.ready, new Promise((done) => setTimeout(done, 10_000))]);
+      return (await navigator.storage.estimate()).usage ?? 0;
+    });
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: e2e.appUrl, quotaSize: usage + 12 * 1024 * 1024 });
     const error = await act(page, 'download');
     // estimate() still reports the old quota, as in a private window (whose real limit is a
     // share of RAM while Chromium reports usage + 10 GiB): the message says the report was wrong.

@@ -104,7 +104,11 @@ describe('a folder the user picked as the cache (an OPFS folder stands in for sh
       const repo = `my-models/${APP_FOLDER}/${repoKey(hub.url, MODEL)}`;
       expect(files).toContain(`my-models/${APP_FOLDER}/${MARKER_FILE}`);
       expect(files.some((k) => k.startsWith(`${repo}/`) && /^[0-9a-f]{40}\/unet\/model\.onnx$/.test(k.slice(repo.length + 1)))).toBe(true);
-      expect(Object.keys(cachedFiles(await opfsFiles(p)))).toEqual([]);
+      // No file of the download is in OPFS: only the model's listing (its ref and manifest), read
+      // when the page first opened, before the folder was chosen, is kept where the cache was then.
+      const elsewhere = Object.keys(cachedFiles(await opfsFiles(p)));
+      expect(elsewhere.filter((k) => !/\/(refs\/[^/]+|manifests\/[0-9a-f]{40}\.json)$/.test(k))).toEqual([]);
+      expect(elsewhere.length).toBeLessThanOrEqual(2);
       await p.reload();
       hub.clearLog();
       expect(await act(p, 'download')).toBeUndefined();

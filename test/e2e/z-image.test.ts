@@ -17,7 +17,7 @@ import { parseParameters } from '../../src/ui/a1111-parameters.ts';
 import { readTextChunks } from '../../src/ui/png-text-chunks.ts';
 import { FAMILIES } from '../../tools/tiny-model/tiny-model.ts';
 import { act } from '../support/app-driver.ts';
-import { UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
+import { confirmHub, UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
 import { allResultPixels, pixelDiff } from '../support/pixels.ts';
 import { referenceFlowMatchImages } from '../support/reference-flow-match.ts';
 import { bytesOf } from '../support/studio.ts';
@@ -208,6 +208,7 @@ describe('memory saving (?memory=save): a worker per component, the text encoder
     page.on('worker', (w) => w.url().includes('session-worker') && started.push(w));
     const running = () => page.workers().filter((w) => w.url().includes('session-worker')).length;
     await page.goto(e2e.url({ model: REEXPORT, memory: 'save' }));
+    await confirmHub(page);
 
     const s: Settings = { seed: 21, steps: 3, size: 64 };
     expectClose(await generateIn(page, s), await reference(REEXPORT, s), 'z-image-turbo with memory saving');
@@ -238,6 +239,7 @@ describe('memory saving (?memory=save): a worker per component, the text encoder
     const started: Worker[] = [];
     page.on('worker', (w) => w.url().includes('session-worker') && started.push(w));
     await page.goto(e2e.url({ model: REEXPORT }));
+    await confirmHub(page);
     await generateIn(page, { seed: 1, steps: 1, size: 64 });
     await generateIn(page, { seed: 1, steps: 1, size: 64, prompt: 'another prompt' });
     expect(started).toHaveLength(1);
