@@ -1,10 +1,9 @@
 // The engine's whole interface, documented here once. `Engine` (engine.ts) implements it in the
 // worker; the page's `EngineClient` (client.ts) is made from it over comlink.
 import type { ExportLayout, Mismatch } from '../cache/index.ts';
-import type { Deleted } from './cache-admin.ts';
 import type { HubTrust } from './hub-gate.ts';
 import type {
-  BackendChoice, CachedRepo, DownloadedModel, EngineEvent, GeneratedImages, GenerateOptions, ModelCard, ModelListing, ModelSource, NetworkEntry, PreparedModel,
+  BackendChoice, CachedRepo, CacheTarget, Deleted, DownloadedModel, EngineEvent, GeneratedImages, GenerateOptions, ModelCard, ModelListing, ModelSource, NetworkEntry, PreparedModel,
   PromptTokenCount, StorageKind, WebnnSupport, WhoAmI,
 } from './types.ts';
 
@@ -19,15 +18,6 @@ export interface CacheFolder {
   name: string;
   handle: FileSystemDirectoryHandle;
   permission: PermissionState;
-}
-
-/** What to delete from the cache: everything (no repo given), a repo of a hub, one commit of it, or one file. */
-export interface CacheTarget {
-  /** The hub the repo's files came from (its URL or origin, as the inventory says); default the official Hub. */
-  hub?: string;
-  repo?: string;
-  commit?: string;
-  path?: string;
 }
 
 /** The result of re-hashing a cached repo: how many files were checked, and those that do not match the Hub's ids. */

@@ -4,16 +4,10 @@
 // locks of what it removes, so a download in another tab never writes into a deleted file.
 import { cacheRecords, exportSnapshot, fileKey, inventory, repoKey, verifyFiles, type ExportLayout, type Mismatch, type Store } from '../cache/index.ts';
 import { DEFAULT_HUB_URL, hubOrigin } from '../hub/index.ts';
-import type { CacheTarget } from './api.ts';
+import type { CacheTarget, Deleted } from './types.ts';
 import { withFileLocks } from './file-lock.ts';
 import { readManifest } from './manifest.ts';
 import { exportableFiles } from './variants.ts';
-
-/** What a deletion removed: complete files and their bytes (records such as refs and manifests not counted). */
-export interface Deleted {
-  files: number;
-  bytes: number;
-}
 
 /** The keys a deletion removes, the file keys whose locks it holds meanwhile, and what it amounts to. */
 interface DeletionPlan extends Deleted {

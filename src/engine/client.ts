@@ -1,5 +1,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import type { CacheTarget, EngineApi } from './api.ts';
+import type { EngineApi } from './api.ts';
+import type { CacheTarget } from './types.ts';
 import './errors.ts'; // registers the classes the engine's errors are rebuilt as
 import { installErrorTransfer } from '../runtime/errors.ts'; // not the runtime's door: see runtime/errors.ts
 

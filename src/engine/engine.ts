@@ -5,7 +5,7 @@
 import { filesDir, handleDir, inventory, LocalModelFolder, type CachedRepo, type Store } from '../cache/index.ts';
 import { StorageSettings, type StorageKind } from './storage-choice.ts';
 import { chooseBackend, Float16UnsupportedError, webnnSupport, type BackendChoice, type WebnnSupport } from '../runtime/index.ts';
-import { deleteFromCache, exportCommit, verifyRepo, type Deleted } from './cache-admin.ts';
+import { deleteFromCache, exportCommit, verifyRepo } from './cache-admin.ts';
 import { ensureModel, locate } from './ensure-model.ts';
 import { withFp32Alternative } from './fp32-revision.ts';
 import { lookUpListings, modelListing } from './listings.ts';
@@ -18,8 +18,8 @@ import { PromptTokenCounter } from './prompt-tokens.ts';
 import { TokenKeeper } from './token-keeper.ts';
 import { DEFAULT_HUB_URL, hubOrigin, listRefs, modelPageUrl, OFFICIAL_HUB_ORIGIN, type WhoAmI } from '../hub/index.ts';
 import { pipelineKind, releaseModel, unsupportedSettings } from '../diffusion/index.ts';
-import type { Account, CacheFolder, CacheTarget, EngineApi, ExportRequest, VerifyReport } from './api.ts';
-import type { DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelListing, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
+import type { Account, CacheFolder, EngineApi, ExportRequest, VerifyReport } from './api.ts';
+import type { CacheTarget, Deleted, DownloadedModel, ModelCard, EngineEvent, GeneratedImages, GenerateOptions, ModelListing, ModelSource, PreparedModel, PromptTokenCount } from './types.ts';
 
 type Loaded = { open: OpenModel; prepared: PreparedModel & { requestedBackend: string }; gpuResident: boolean; memory: string; warm?: boolean };
 

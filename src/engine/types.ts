@@ -6,7 +6,6 @@ export type { StorageKind } from './storage-choice.ts';
 export type { CachedRepo, CachedRevision, CachedFile } from '../cache/index.ts';
 export type { WhoAmI } from '../hub/index.ts';
 export type { HubTrust } from './hub-gate.ts';
-export type { Deleted } from './cache-admin.ts';
 
 /** What the engine needs to know to find a model. */
 export interface ModelSource {
@@ -267,4 +266,19 @@ export interface GeneratedImages {
 export interface PromptTokenCount extends TokenCount {
   /** The most tokens the model is given (750, or 75 for a UNet of fixed text length); past it the prompt is cut. */
   maxTokens: number;
+}
+
+/** What to delete from the cache: everything (no repo given), a repo of a hub, one commit of it, or one file. */
+export interface CacheTarget {
+  /** The hub the repo's files came from (its URL or origin, as the inventory says); default the official Hub. */
+  hub?: string;
+  repo?: string;
+  commit?: string;
+  path?: string;
+}
+
+/** What a deletion removed: complete files and their bytes (records such as refs and manifests not counted). */
+export interface Deleted {
+  files: number;
+  bytes: number;
 }

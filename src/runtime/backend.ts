@@ -1,4 +1,4 @@
-import type { Backend } from './session.ts';
+import type { Backend } from '../diffusion/index.ts';
 
 /** The backend images will be made on and, when it is not the one asked for (or WebGPU), why. */
 export interface BackendChoice {
