@@ -221,6 +221,7 @@ async function zImageRow(): Promise<Record<string, string | number>> {
     let context = await launchPersistentChromium(profile);
     let page = await context.newPage();
     await page.goto(url);
+    await confirmHub(page);
     const download = await measured(() => click(page, 'download', '[data-testid="download-info"]'));
     await context.close();
 
@@ -230,6 +231,7 @@ async function zImageRow(): Promise<Record<string, string | number>> {
     const load = await measured(async () => {
       page = await context.newPage();
       await page.goto(url);
+      await confirmHub(page);
       await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 1_800_000 });
     });
     const workersReady = sessionWorkers();

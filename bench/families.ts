@@ -19,7 +19,7 @@ import { twoVariantRepo } from '../test/support/variant-repos.ts';
 const ROOT = '.cache/hub-root';
 // fp16 I/O families run on the CPU here: SwiftShader's WebGPU has no shader-f16 (int4 on the CPU:
 // onnxruntime's plain wasm build, which the session worker loads for the CPU backend).
-const CPU_ONLY = new Set<FamilyId>(['sd15', 'webnn', 'sd-turbo-fp16', 'sdxl-turbo-webnn']);
+const CPU_ONLY = new Set<FamilyId>(['sd15', 'webnn', 'sd-turbo-fp16', 'sdxl-turbo-webnn', 'z-image-turbo']);
 /** The flat folder with two variants (test/support/variant-repos.ts), run once per variant. */
 const TWO_VARIANTS = 'bench/sdxl-turbo-two-variants';
 const VARIANT_RUNS = [

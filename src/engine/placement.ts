@@ -71,7 +71,9 @@ export function describePlan(plan: MemoryPlan): string | undefined {
   const name = (c: string) => `the ${c.replace(/_/g, ' ')} (${gigabytes(plan.bytes[c] ?? 0)})`;
   const groups = plan.workers.map((g) => g.map(name).join(' and '));
   const released = plan.releaseAfterUse.length ? `; ${plan.releaseAfterUse.map(name).join(', ')} is closed once the prompt is encoded and reopened for a new prompt` : '';
-  return `${plan.workers.length} onnxruntime workers, one each for ${groups.join(', ')}${released}: ${plan.reason}.`;
+  // "one each for A, B, C" only when no worker holds two components: else each worker is named apart.
+  const where = plan.workers.every((g) => g.length === 1) ? `, one each for ${groups.join(', ')}` : `: ${groups.map((g) => `one for ${g}`).join('; ')}`;
+  return `${plan.workers.length} onnxruntime workers${where}${released}: ${plan.reason}.`;
 }
 
 /** A size in decimal units, as the Hub's pages write them: `2.2 GB`, `99 MB`. */

@@ -125,6 +125,18 @@ describe('downloadToStore', () => {
     expect((await bytesOf(await store.get(KEY))).equals(BYTES)).toBe(true);
   });
 
+  it('a drop at any offset (200 random ones, and the edges) resumes from exactly there: whole, hashed, no byte fetched twice', async () => {
+    const offsets = [1, CHUNK - 1, CHUNK, CHUNK + 1, SIZE - 1, ...Array.from({ length: 200 }, () => 1 + Math.floor(Math.random() * (SIZE - 2)))];
+    for (const at of offsets) {
+      const store = new MemoryStore();
+      const { source, opens } = scripted([Math.random() < 0.5 ? { closeAfter: at } : { errorAfter: at }]);
+      const report = await downloadToStore(store, target, source, { retryDelay: noWait() });
+      expect(opens, `drop at ${at}`).toEqual([0, at]);
+      expect(report.bytesFetched, `drop at ${at}`).toBe(SIZE);
+      expect((await bytesOf(await store.get(KEY))).equals(BYTES), `drop at ${at}`).toBe(true);
+    }
+  });
+
   it('a server that ignores Range: the file starts again from 0 and is whole and correct', async () => {
     const store = await withPartial(400_000);
     const { source, opens } = scripted([{ ignoreRange: true }]);

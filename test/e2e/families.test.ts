@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { act } from '../support/app-driver.ts';
 import { UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
 import { encodePng, testPicture } from '../support/png.ts';
-import { allResultPixels, pixelDiff } from '../support/pixels.ts';
+import { allResultPixels, pixelDiff, expectClose } from '../support/pixels.ts';
 import { referenceImages } from '../support/reference.ts';
 import { FAMILIES, type FamilyId } from '../../tools/tiny-model/tiny-model.ts';
 import type { GenerateRequest } from '../../src/diffusion/index.ts';
@@ -92,15 +92,6 @@ function request(s: Settings, init?: { width: number; height: number; data: Uint
   };
 }
 
-function expectClose(actual: { data: number[] }, expected: { data: ArrayLike<number> }, label: string) {
-  const diff = pixelDiff(actual.data, expected.data);
-  console.log(`${label}: browser vs Node reference mean ${diff.mean.map((d) => d.toFixed(3))} max ${diff.max}`);
-  for (const c of [0, 1, 2]) {
-    expect(diff.mean[c]).toBeLessThanOrEqual(1);
-    expect(diff.max[c]).toBeLessThanOrEqual(4);
-  }
-  expect(new Set(actual.data.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(20); // a picture, not a flat colour
-}
 
 const distinct = (a: { data: number[] }, b: { data: number[] }) => pixelDiff(a.data, b.data).mean.reduce((x, y) => x + y) > 1;
 

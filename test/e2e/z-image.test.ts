@@ -18,7 +18,7 @@ import { readTextChunks } from '../../src/ui/png-text-chunks.ts';
 import { FAMILIES } from '../../tools/tiny-model/tiny-model.ts';
 import { act } from '../support/app-driver.ts';
 import { confirmHub, UNTIL_TEST_TIMEOUT, useE2e } from '../support/e2e.ts';
-import { allResultPixels, pixelDiff } from '../support/pixels.ts';
+import { allResultPixels, expectClose } from '../support/pixels.ts';
 import { referenceFlowMatchImages } from '../support/reference-flow-match.ts';
 import { bytesOf } from '../support/studio.ts';
 
@@ -56,15 +56,6 @@ async function reference(repo: string, s: Settings) {
   return (await referenceFlowMatchImages(`${e2e.root}/${repo}`, req)).images[0]!.image;
 }
 
-function expectClose(actual: { data: number[] }, expected: { data: ArrayLike<number> }, label: string) {
-  const diff = pixelDiff(actual.data, expected.data);
-  console.log(`${label}: browser vs Node reference mean ${diff.mean.map((d) => d.toFixed(3))} max ${diff.max}`);
-  for (const c of [0, 1, 2]) {
-    expect(diff.mean[c]).toBeLessThanOrEqual(1);
-    expect(diff.max[c]).toBeLessThanOrEqual(4);
-  }
-  expect(new Set(actual.data.filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(20); // a picture, not a flat colour
-}
 
 /** The transformer's milliseconds per step of the last image, from the result line. */
 async function perStep(page: Page, steps: number): Promise<string> {

@@ -33,6 +33,10 @@ describe('placeComponents', () => {
     const gpu = placeComponents(Z_IMAGE, { backend: 'webgpu', releasable: ['text_encoder'] });
     expect(gpu.workers).toEqual([['text_encoder'], ['transformer', 'vae_decoder']]);
     expect(gpu.releaseAfterUse).toEqual(['text_encoder']);
+    expect(describePlan(gpu)).toBe(
+      '2 onnxruntime workers: one for the text encoder (2.2 GB); one for the transformer (3.7 GB) and the vae decoder (100 MB); ' +
+        'the text encoder (2.2 GB) is closed once the prompt is encoded and reopened for a new prompt: this model (6.0 GB) is larger than one WebAssembly memory (4 GB).',
+    );
   });
 
   it('packs small components together on the CPU while they fit a worker, and never releases what the pipeline cannot reopen', () => {

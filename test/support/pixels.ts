@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** The RGBA pixels of the app's result image, read back through a canvas in the page. */
 export async function resultPixels(page: Page): Promise<{ width: number; height: number; data: number[] }> {
@@ -43,4 +44,18 @@ export async function allResultPixels(page: Page): Promise<{ width: number; heig
     }
     return out;
   });
+}
+
+/**
+ * The issues' bar for "the same image as the Node reference": per channel, mean ≤ 1/255 and max
+ * ≤ 4/255 (printed for the log); unless `flatAllowed`, also a picture, not a flat colour.
+ */
+export function expectClose(actual: { data: ArrayLike<number> }, expected: { data: ArrayLike<number> }, label: string, { flatAllowed = false } = {}): void {
+  const diff = pixelDiff(actual.data, expected.data);
+  console.log(`${label}: browser vs Node reference mean ${diff.mean.map((d) => d.toFixed(3))} max ${diff.max}`);
+  for (const c of [0, 1, 2]) {
+    expect(diff.mean[c]).toBeLessThanOrEqual(1);
+    expect(diff.max[c]).toBeLessThanOrEqual(4);
+  }
+  if (!flatAllowed) expect(new Set(Array.from(actual.data).filter((_, i) => i % 4 === 0)).size).toBeGreaterThan(20);
 }
