@@ -1,10 +1,11 @@
 // Per family of stand-in models, in headless Chromium (WebGPU on SwiftShader without a GPU):
 // time to first image cold (empty cache: download + open + generate) and warm (revisit: the
 // page prepares the model by itself, then Generate), the next image in the same page, and the
-// UNet's time per step. Every real layout has a family (configless, tokenizer.json only, static
-// shapes, diffusers SDXL with shards, webnn's flat int4 folder); the flat folder also runs as a
-// repo offering two variants (q4f16 and fp32 files), each picked by ?variant=. Prints a table and
-// writes bench/results/families.json.
+// denoiser's (UNet's or transformer's) time per step. Every real layout has a family
+// (configless, tokenizer.json only, static shapes, diffusers SDXL with shards, webnn's flat int4
+// folder, both Z-Image layouts at 256²); the flat folder also runs as a repo offering two
+// variants (q4f16 and fp32 files), each picked by ?variant=. Prints a table and writes
+// bench/results/families.json.
 // Run: npm run bench:families   (builds the app first; FAMILIES=sd21,lcm to pick some)
 import { execSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -28,6 +29,8 @@ const VARIANT_RUNS = [
   { label: 'sdxl-turbo-webnn fp32 (of two)', variant: '', backend: 'auto' },
 ];
 const STEPS: Partial<Record<FamilyId, number>> = { sd15: 4, sd21: 4, 'sd2-v': 4 }; // SD's default 25 steps take minutes on SwiftShader
+// Z-Image's default 1024² takes minutes a step on SwiftShader: the stand-ins run at 256².
+const SIZE: Partial<Record<FamilyId, number>> = { 'z-image-turbo': 256, 'z-image-turbo-demo': 256 };
 const picked = (process.env.FAMILIES?.split(',') ?? Object.keys(FAMILIES)) as FamilyId[];
 
 execSync('npx vite build', { stdio: 'ignore' });
@@ -55,8 +58,9 @@ interface Run {
   backend: string;
   variant?: string;
   steps?: number;
+  size?: number;
 }
-const runs: Run[] = picked.map((id) => ({ family: id, standsFor: FAMILIES[id].standsFor, repo: FAMILIES[id].repo, backend: CPU_ONLY.has(id) ? 'wasm' : 'auto', steps: STEPS[id] }));
+const runs: Run[] = picked.map((id) => ({ family: id, standsFor: FAMILIES[id].standsFor, repo: FAMILIES[id].repo, backend: CPU_ONLY.has(id) ? 'wasm' : 'auto', steps: STEPS[id], size: SIZE[id] }));
 if (variants) for (const v of VARIANT_RUNS) runs.push({ family: v.label, standsFor: 'a flat onnx/ repo with q4f16 and fp32 files', repo: TWO_VARIANTS, backend: v.backend, variant: v.variant });
 
 const rows: Record<string, unknown>[] = [];
@@ -69,29 +73,33 @@ for (const run of runs) {
   }
 }
 
-async function measure({ family, standsFor, repo, backend, variant, steps: stepsAsked }: Run): Promise<Record<string, unknown>> {
+async function measure({ family, standsFor, repo, backend, variant, steps: stepsAsked, size }: Run): Promise<Record<string, unknown>> {
+  const ask = async (page: Page) => {
+    if (stepsAsked) await page.getByTestId('steps').fill(String(stepsAsked));
+    if (size) for (const id of ['width', 'height']) await page.getByTestId(id).fill(String(size));
+  };
   const url = `${app.url}/?${new URLSearchParams({ hub: hub.url, model: repo, backend, ...(variant !== undefined && { variant }) })}`;
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(url);
     await confirmHub(page);
-    if (stepsAsked) await page.getByTestId('steps').fill(String(stepsAsked));
+    await ask(page);
     const cold = await generate(page);
     const files = ((await page.getByTestId('model-info').textContent()) ?? '').match(/· ([^·]+) files\s*$/)?.[1];
     await page.reload();
     const t0 = Date.now();
     await page.waitForSelector('[data-testid="model-state"][data-state="ready"]', { timeout: 900_000 });
     const ready = Date.now() - t0;
-    if (stepsAsked) await page.getByTestId('steps').fill(String(stepsAsked));
+    await ask(page);
     const warm = await generate(page);
     await page.getByTestId('seed').fill('7');
     const next = await generate(page);
     const steps = Number(/(\d+) steps?/.exec(next.info)?.[1] ?? 1);
-    const m = /UNet ([\d.]+) (ms|s)/.exec(next.info);
+    const m = /(?:UNet|transformer) ([\d.]+) (ms|s)/.exec(next.info);
     const unet = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
     const backendUsed = /backend (\w+)/.exec(next.info)?.[1];
-    return { family, standsFor, backend: backendUsed, ...(files && { files }), steps, coldMs: cold.ms, readyAfterReloadMs: ready, warmFirstMs: warm.ms, nextMs: next.ms, unetPerStepMs: Math.round(unet / steps) };
+    return { family, standsFor, backend: backendUsed, ...(files && { files }), steps, coldMs: cold.ms, readyAfterReloadMs: ready, warmFirstMs: warm.ms, nextMs: next.ms, denoiserPerStepMs: Math.round(unet / steps) };
   } finally {
     await context.close();
   }
