@@ -27,8 +27,10 @@ export default defineConfig({
           globalSetup: ['test/support/e2e-global-setup.ts'],
           sequence: { groupOrder: 1 },
           // One clock per test: the waits inside e2e tests have no timeouts of their own, and a
-          // busy machine (two suites at once) makes them slower, not wrong.
+          // busy machine (two suites at once) makes them slower, not wrong. expect.poll too waits
+          // up to the test's clock (its own default, 1 s, failed a folder switch on a busy run).
           testTimeout: E2E_TEST_TIMEOUT,
+          expect: { poll: { timeout: E2E_TEST_TIMEOUT } },
         },
       },
     ],
