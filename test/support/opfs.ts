@@ -23,6 +23,15 @@ export function cachedFiles(files: Record<string, number>): Record<string, numbe
   return Object.fromEntries(Object.entries(files).filter(([k]) => k.startsWith('models/') || k.startsWith('hubs/')));
 }
 
+/**
+ * The cached model files among `files`, without the listing records (refs and manifests): what a
+ * download wrote. (The page reads the model's listing when it opens, before a test switches the
+ * cache elsewhere, and that listing stays where the cache was then.)
+ */
+export function downloadedFiles(files: Record<string, number>): string[] {
+  return Object.keys(cachedFiles(files)).filter((k) => !/\/(refs\/[^/]+|manifests\/[0-9a-f]{40}\.json)$/.test(k));
+}
+
 /** The size of the partial download of `path` (a path in the repo) among `files`, if there is one. */
 export function partialSize(files: Record<string, number>, path: string): number | undefined {
   return Object.entries(files).find(([k]) => isPartial(k) && k.endsWith(`/${path}`))?.[1];
